@@ -1,0 +1,3 @@
+"""framewatch: live video-frame analysis and alerting on Step Functions, runnable offline."""
+
+__version__ = "0.1.0"

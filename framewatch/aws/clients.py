@@ -1,0 +1,31 @@
+"""One cached boto3 client per service and thread-safe construction."""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+_lock = threading.Lock()
+
+# Adaptive retries absorb throttling at the SDK level; workflow Retry handles what is left.
+_CONFIG = Config(retries={"max_attempts": 5, "mode": "adaptive"}, connect_timeout=5, read_timeout=30)
+# Vision calls are retried by the workflow (Retry on ProvisionedThroughputExceededException), where each
+# attempt shows in the execution history; retrying inside the SDK as well would hide and multiply them.
+_NO_SDK_RETRY = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
+_PER_SERVICE = {"rekognition": _NO_SDK_RETRY}
+
+
+@cache
+def client(service: str) -> Any:
+    """The process-wide client for ``service``; endpoints come from the environment only."""
+    with _lock:  # boto3's default session is not safe to use from several threads at once
+        return boto3.session.Session().client(service, config=_PER_SERVICE.get(service, _CONFIG))
+
+
+def reset() -> None:
+    """Forget cached clients (after the environment's endpoints change, e.g. in tests)."""
+    client.cache_clear()

@@ -1,0 +1,121 @@
+"""Runs the real Lambda handlers in-process when the emulator invokes a function.
+
+Every invoke path of moto's Lambda ends in ``LambdaFunction._invoke_lambda(event)``, which would
+start a Docker container; here it imports ``functions/<name>/app.py`` (the folder the template's
+CodeUri names) once and calls the handler with a Lambda-like context. A handler that raises returns
+``{"errorType", "errorMessage"}`` with the error flag set, so Step Functions sees the same error
+names it would see on AWS (and Retry/Catch match them the same way).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from framewatch.embedded.template import local_path
+from framewatch.errors import UserError
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    memory_limit_in_mb: int
+    invoked_function_arn: str
+    timeout_seconds: int
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = ""
+    _deadline: float = 0.0
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class Invocation:
+    function: str
+    started: float
+    seconds: float
+    error: str | None
+
+
+class LocalLambdaRuntime:
+    """Function name → handler, with per-function call statistics for the bench and the demo."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
+        self._modules: dict[Path, ModuleType] = {}
+        self._lock = threading.Lock()
+        self.invocations: list[Invocation] = []
+        self.fault: Callable[[str, Any], None] | None = None  # tests inject failures here
+
+    def register(self, function_name: str, props: dict[str, Any]) -> None:
+        code_dir = local_path(props["Code"])
+        module_name, _, handler_name = props["Handler"].rpartition(".")
+        module = self._load(code_dir / f"{module_name.replace('.', '/')}.py")
+        handler = getattr(module, handler_name, None)
+        if handler is None:
+            raise UserError(f"function {function_name}: {props['Handler']} not found in {code_dir}")
+        self._handlers[function_name] = (handler, props)
+
+    def _load(self, path: Path) -> ModuleType:
+        with self._lock:
+            if path in self._modules:
+                return self._modules[path]
+            if not path.exists():
+                raise UserError(f"handler file {path} does not exist (check CodeUri/Handler in template.yaml)")
+            name = "framewatch_fn_" + path.parent.name
+            spec = importlib.util.spec_from_file_location(name, path)
+            assert spec and spec.loader
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+            self._modules[path] = module
+            return module
+
+    def invoke(self, function_name: str, arn: str, event: Any) -> tuple[str, bool]:
+        """Returns (payload JSON, errored) the way the Lambda Invoke API reports them."""
+        handler, props = self._handlers[function_name]
+        timeout = int(props.get("Timeout", 3))
+        context = LambdaContext(function_name=function_name, memory_limit_in_mb=int(props.get("MemorySize", 128)),
+                                invoked_function_arn=arn, timeout_seconds=timeout,
+                                _deadline=time.monotonic() + timeout)
+        started = time.monotonic()
+        error = None
+        try:
+            if self.fault:
+                self.fault(function_name, event)
+            result = handler(event, context)
+            payload, errored = json.dumps(result, default=str), False
+        except Exception as exc:
+            error = type(exc).__name__
+            payload = json.dumps({"errorType": error, "errorMessage": str(exc),
+                                  "stackTrace": traceback.format_exception(exc)[-3:]})
+            errored = True
+        with self._lock:
+            self.invocations.append(Invocation(function_name, started, time.monotonic() - started, error))
+        return payload, errored
+
+
+def install(runtime: LocalLambdaRuntime) -> None:
+    """Route moto's Lambda invocations to ``runtime``."""
+    from moto.awslambda import models
+
+    def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
+        if isinstance(event, bytes | str):
+            event = json.loads(event or "{}")
+        payload, errored = runtime.invoke(self.function_name, self.function_arn, event)
+        return payload, errored, ""
+
+    models.LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]

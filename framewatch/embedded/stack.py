@@ -1,0 +1,228 @@
+"""Starts and stops the whole embedded stack: emulator, vision service, template, pipe, rules."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from framewatch.aws import clients
+from framewatch.embedded import lambda_runtime, rules
+from framewatch.embedded.deployer import Deployed, Deployer
+from framewatch.embedded.pipe import LocalPipe
+from framewatch.embedded.template import REPO_ROOT, TEMPLATE, translate
+from framewatch.errors import UserError
+
+DEFAULT_WATCHLIST = REPO_ROOT / "config" / "watchlist.yaml"
+ALERT_SINK_QUEUE = "framewatch-local-alert-sink"
+
+# The emulator's fake account; boto3 only needs something to sign with.
+_FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "framewatch-local",
+    "AWS_SECRET_ACCESS_KEY": "framewatch-local",
+}
+# What the Lambda service would provide or what makes no sense offline (no X-Ray daemon here).
+_RUNTIME_ENV = {
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+@dataclass
+class StackOptions:
+    data_dir: Path
+    stack_name: str = "framewatch"
+    region: str = "us-east-1"
+    watchlist: Path = DEFAULT_WATCHLIST
+    parameters: dict[str, Any] = field(default_factory=dict)
+    vision_args: list[str] = field(default_factory=list)
+    serve_ui: bool = True
+    ui_host: str = "127.0.0.1"
+    ui_port: int = 0
+
+
+class EmbeddedStack:
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        self.data_dir = options.data_dir
+        self.runtime = lambda_runtime.LocalLambdaRuntime()
+        self.router = rules.RuleRouter()
+        self.deployed: Deployed | None = None
+        self.pipes: list[LocalPipe] = []
+        self.moto_url = ""
+        self.vision_url = ""
+        self.ui: Any = None
+        self._moto: Any = None
+        self._vision: subprocess.Popen[str] | None = None
+        self._saved_env: dict[str, str | None] = {}
+
+    # ------------------------------------------------------------------ start
+    def start(self) -> EmbeddedStack:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start_emulator()
+            self._start_vision()
+            self._deploy()
+            self._start_pipes()
+            if self.options.serve_ui:
+                self._start_ui()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _set_env(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+        clients.reset()
+
+    def _start_emulator(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        for noisy in ("werkzeug", "moto", "botocore.credentials"):
+            logging.getLogger(noisy).setLevel(logging.CRITICAL)
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.moto_url = f"http://{host}:{port}"
+        self._set_env({
+            **_FAKE_CREDENTIALS,
+            "AWS_DEFAULT_REGION": self.options.region,
+            "AWS_REGION": self.options.region,
+            "AWS_ENDPOINT_URL": self.moto_url,
+            # moto's Step Functions interpreter calls other services on localhost:$MOTO_PORT.
+            "MOTO_PORT": str(port),
+        })
+        import requests
+
+        requests.post(f"{self.moto_url}/moto-api/config",
+                      json={"stepfunctions": {"execute_state_machine": True}}, timeout=10).raise_for_status()
+        lambda_runtime.install(self.runtime)
+        rules.install(self.router)
+
+    def _start_vision(self) -> None:
+        env = {**os.environ, "AWS_ENDPOINT_URL_S3": self.moto_url, "PYTHONUNBUFFERED": "1"}
+        command = [sys.executable, "-m", "framewatch.cli", "vision", "serve", "--host", "127.0.0.1",
+                   "--port", "0", "--data-dir", str(self.data_dir / "vision"), *self.options.vision_args]
+        self._vision = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                        env=env)
+        deadline = time.monotonic() + 120
+        assert self._vision.stdout is not None
+        while time.monotonic() < deadline:
+            line = self._vision.stdout.readline()
+            if not line:
+                error = self._vision.stderr.read() if self._vision.stderr else ""
+                raise UserError(f"the local vision service did not start: {error.strip()[-400:]}")
+            if line.startswith("listening on "):
+                self.vision_url = line.split("listening on ", 1)[1].strip()
+                break
+        else:
+            raise UserError("the local vision service did not start within 120 s")
+        # Keep draining its output so a chatty service never blocks on a full pipe.
+        threading.Thread(target=self._vision.stdout.read, daemon=True).start()
+        self._set_env({"AWS_ENDPOINT_URL_REKOGNITION": self.vision_url})
+
+    def _deploy(self) -> None:
+        template = translate(TEMPLATE, region=self.options.region, parameters=self.options.parameters)
+        deployed = Deployer(template, self.options.stack_name, self.options.region,
+                            self.options.parameters).deploy()
+        # Handlers share this process, so they share one environment: the template's variables must
+        # agree across functions (they do: names of shared resources), which is checked here.
+        environment: dict[str, str] = dict(_RUNTIME_ENV)
+        for name, props in deployed.functions.items():
+            for key, value in props.get("Environment", {}).get("Variables", {}).items():
+                if key in environment and environment[key] != str(value) and key not in _RUNTIME_ENV:
+                    raise UserError(f"function {name} sets {key}={value!r}, another function sets "
+                                    f"{environment[key]!r}; in-process handlers need one value")
+                environment.setdefault(key, str(value))
+        self._set_env(environment)
+        for name, props in deployed.functions.items():
+            self.runtime.register(name, props)
+        self.deployed = deployed
+        self.upload_watchlist(self.options.watchlist)
+        self._subscribe_alert_sink()
+
+    def upload_watchlist(self, path: Path) -> None:
+        from framewatch.aws import s3
+        from framewatch.core.watchlist import load_watchlist
+
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise UserError(f"cannot read watch list {path}: {exc.strerror}") from exc
+        load_watchlist(text, str(path))  # fail here, at start, not on the first frame
+        s3.put_object(self.media_bucket, os.environ["WATCHLIST_KEY"], text.encode(), "application/yaml")
+
+    def _subscribe_alert_sink(self) -> None:
+        """Alerts go to SNS exactly as on AWS; locally a queue subscribed to the topic keeps them."""
+        sqs, sns = clients.client("sqs"), clients.client("sns")
+        url = sqs.create_queue(QueueName=ALERT_SINK_QUEUE)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=self.resource("AlertTopic"), Protocol="sqs", Endpoint=arn,
+                      Attributes={"RawMessageDelivery": "false"})
+        self.alert_sink_url = url
+
+    def _start_pipes(self) -> None:
+        assert self.deployed
+        for logical, props in self.deployed.pipes.items():
+            pipe = LocalPipe(props["Name"], props, self.data_dir / f"checkpoint-{logical}.json",
+                             self.options.region)
+            pipe.start()
+            self.pipes.append(pipe)
+
+    def _start_ui(self) -> None:
+        try:
+            from framewatch.api import local_server
+        except ImportError:
+            return
+        os.environ.setdefault("EXECUTION_URL_TEMPLATE", "/executions.html?arn={execution_arn}")
+        self.ui = local_server.serve_in_thread(host=self.options.ui_host, port=self.options.ui_port)
+
+    # ------------------------------------------------------------------ queries
+    def resource(self, logical_id: str) -> str:
+        assert self.deployed, "stack not started"
+        return self.deployed.physical(logical_id)
+
+    @property
+    def media_bucket(self) -> str:
+        return self.resource("MediaBucket")
+
+    @property
+    def stream_name(self) -> str:
+        return self.resource("FramesStream")
+
+    # ------------------------------------------------------------------ stop
+    def stop(self) -> None:
+        for pipe in self.pipes:
+            pipe.stop()
+        if self.ui is not None:
+            self.ui.stop()
+        if self._vision is not None and self._vision.poll() is None:
+            self._vision.terminate()
+            try:
+                self._vision.wait(10)
+            except subprocess.TimeoutExpired:
+                self._vision.kill()
+        if self._moto is not None:
+            self._moto.stop()
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        clients.reset()
+
+    def __enter__(self) -> EmbeddedStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

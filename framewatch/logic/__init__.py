@@ -1,0 +1,1 @@
+"""Use cases behind the handlers: parse, decide, and call the AWS adapters."""

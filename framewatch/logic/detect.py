@@ -1,0 +1,44 @@
+"""Labels and faces for one stored frame, through whichever Rekognition endpoint is configured."""
+
+from __future__ import annotations
+
+from framewatch.aws import dynamodb, rekognition, s3
+from framewatch.core.detections import Face, Label, box_from_rekognition, labels_from_rekognition
+from framewatch.core.frame_ref import FrameRef
+from framewatch.imaging import crop_jpeg
+from framewatch.settings import PipelineSettings
+
+
+def find_labels(frame: FrameRef, settings: PipelineSettings) -> list[Label]:
+    raw = rekognition.detect_labels(frame.bucket, frame.s3_key, max_labels=settings.max_labels,
+                                    min_confidence=settings.min_label_confidence)
+    return labels_from_rekognition(raw)
+
+
+def identify_faces(frame: FrameRef, settings: PipelineSettings) -> list[Face]:
+    """Find every face, then search each one on its own: SearchFacesByImage only ever searches the
+    largest face of the image it is given, so a crowd needs one crop per face."""
+    image = s3.get_object_bytes(frame.bucket, frame.s3_key)
+    details = rekognition.detect_faces(image)
+    if not details:
+        return []
+    found = []
+    for detail in details:
+        box = box_from_rekognition(detail["BoundingBox"])
+        probe = image if len(details) == 1 else crop_jpeg(image, box)
+        match = rekognition.search_largest_face(probe, collection_id=settings.collection_id,
+                                                threshold=settings.face_match_threshold)
+        found.append((box, detail.get("Confidence", 0.0), match))
+    person_ids = {m["Face"]["ExternalImageId"] for _, _, m in found if m and m["Face"].get("ExternalImageId")}
+    names = dynamodb.people_names(settings.people_table, person_ids)
+    faces = []
+    for box, confidence, match in found:
+        person_id = match["Face"].get("ExternalImageId") if match else None
+        faces.append(Face(
+            box=box, confidence=confidence,
+            face_id=match["Face"]["FaceId"] if match else None,
+            person_id=person_id,
+            person_name=names.get(person_id, person_id) if person_id else None,
+            similarity=round(match["Similarity"], 2) if match else None,
+        ))
+    return faces

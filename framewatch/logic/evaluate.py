@@ -1,0 +1,42 @@
+"""Load the watch list (cached, from the same S3 key on AWS and offline) and apply it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from framewatch.aws import s3
+from framewatch.core.alerts import Match, build_match, frame_link
+from framewatch.core.detections import Detections
+from framewatch.core.frame_ref import FrameRef, parse_captured_at
+from framewatch.core.watchlist import WatchList, evaluate, load_watchlist
+from framewatch.settings import PipelineSettings
+
+WATCHLIST_TTL_SECONDS = 30.0
+
+_cache: dict[str, tuple[float, WatchList]] = {}
+_lock = threading.Lock()
+
+
+def watchlist(settings: PipelineSettings) -> WatchList:
+    """The watch list, re-read at most every 30 s so an edit takes effect without a deploy."""
+    source = f"s3://{settings.media_bucket}/{settings.watchlist_key}"
+    with _lock:
+        cached = _cache.get(source)
+        if cached and time.monotonic() - cached[0] < WATCHLIST_TTL_SECONDS:
+            return cached[1]
+    text = s3.get_object_bytes(settings.media_bucket, settings.watchlist_key).decode()
+    loaded = load_watchlist(text, source)
+    with _lock:
+        _cache[source] = (time.monotonic(), loaded)
+    return loaded
+
+
+def matches_for(frame: FrameRef, found: Detections, settings: PipelineSettings) -> list[Match]:
+    local = parse_captured_at(frame.captured_at).astimezone(settings.timezone)
+    link = frame_link(frame, settings.ui_base_url)
+    return [
+        build_match(hit, frame, window_seconds=settings.suppression_window_seconds,
+                    tz=settings.timezone, frame_link=link)
+        for hit in evaluate(watchlist(settings), frame.camera_id, local, found)
+    ]

@@ -1,0 +1,107 @@
+"""Ingest: one Kinesis frame record → JPEG in S3 → frame reference."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from framewatch.aws import s3, sqs
+from framewatch.core.frame_record import FrameRecordError, frame_object_key, parse_frame_record
+from framewatch.core.frame_ref import FrameRef, ref_for_record
+from framewatch.imaging import BadImage, image_size
+from framewatch.settings import PipelineSettings
+
+JPEG_MAGIC = b"\xff\xd8\xff"
+# SQS messages top out at 256 KiB; keep the raw record only when it fits with room to spare.
+MAX_DEAD_LETTER_DATA = 150 * 1024
+
+
+class PoisonFrame(ValueError):
+    """A record that parses but whose image cannot be used."""
+
+
+def stream_records(event: list[dict[str, Any]] | dict[str, Any]) -> list[dict[str, Any]]:
+    """Pipes hand enrichment a flat list of Kinesis records; Lambda event-source mappings wrap them
+    as ``{"Records": [{"kinesis": {...}}]}``. Accept both, shaped the way Powertools expects."""
+    if isinstance(event, dict):
+        return list(event.get("Records", []))
+    shaped = []
+    for record in event:
+        if "kinesis" in record:
+            shaped.append(record)
+            continue
+        shaped.append({
+            "eventSource": record.get("eventSource", "aws:kinesis"),
+            "eventSourceARN": record.get("eventSourceARN", ""),
+            "eventID": record.get("eventID", ""),
+            "awsRegion": record.get("awsRegion", ""),
+            "kinesis": {
+                "data": record.get("data", ""),
+                "partitionKey": record.get("partitionKey", ""),
+                "sequenceNumber": record.get("sequenceNumber", ""),
+                "approximateArrivalTimestamp": record.get("approximateArrivalTimestamp", 0),
+                "kinesisSchemaVersion": record.get("kinesisSchemaVersion", "1.0"),
+            },
+        })
+    return shaped
+
+
+def ingest_record(data: bytes, settings: PipelineSettings) -> FrameRef:
+    record = parse_frame_record(data)
+    if record.s3_key is not None:
+        key = record.s3_key  # claim-check: the capture client already stored the full image
+        _check_jpeg(s3.get_object_bytes(settings.media_bucket, key), settings)
+    else:
+        image = record.image_bytes()
+        _check_jpeg(image, settings)
+        key = frame_object_key(record.camera_id, record.frame_id, record.captured_at)
+        s3.put_object(settings.media_bucket, key, image, "image/jpeg")
+    return ref_for_record(record, bucket=settings.media_bucket, s3_key=key,
+                          retention_days=settings.frame_retention_days)
+
+
+def _check_jpeg(image: bytes, settings: PipelineSettings) -> None:
+    if not image:
+        raise PoisonFrame("image is empty (0 bytes)")
+    if len(image) > settings.max_image_bytes:
+        raise PoisonFrame(f"image is {len(image)} bytes; the limit is {settings.max_image_bytes}")
+    if not image.startswith(JPEG_MAGIC):
+        raise PoisonFrame("image is not a JPEG")
+    try:
+        image_size(image)
+    except BadImage as exc:
+        raise PoisonFrame(f"corrupt JPEG: {exc}") from exc
+
+
+def dead_letter_body(record: dict[str, Any], reason: str, settings: PipelineSettings) -> None:
+    kinesis = record.get("kinesis", {})
+    data = kinesis.get("data", "")
+    body: dict[str, Any] = {
+        "stage": "ingest",
+        "reason": _reason_line(reason),
+        "event_source_arn": record.get("eventSourceARN"),
+        "partition_key": kinesis.get("partitionKey"),
+        "sequence_number": kinesis.get("sequenceNumber"),
+        "data_bytes": _decoded_length(data),
+    }
+    if len(data) <= MAX_DEAD_LETTER_DATA:
+        body["data"] = data  # base64 as received, so `framewatch dlq redrive` can put it back
+    sqs.send_dead_letter(settings.dead_letter_queue_url, body)
+
+
+def _reason_line(reason: str) -> str:
+    # Powertools reports "<class 'pkg.Error'>:message"; keep the class name and the message.
+    kind, _, message = reason.partition(":")
+    name = kind.rsplit(".", 1)[-1].strip("'<>").replace("class ", "").strip("' ")
+    return f"{name}: {message.strip()}" if message else reason
+
+
+def _decoded_length(data: str) -> int | None:
+    try:
+        return len(base64.b64decode(data, validate=True))
+    except (binascii.Error, ValueError):
+        return None
+
+
+__all__ = ["FrameRecordError", "PoisonFrame", "dead_letter_body", "ingest_record", "stream_records"]

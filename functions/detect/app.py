@@ -1,0 +1,33 @@
+"""Detect step of AnalyzeFrames: two entry points that run side by side in a Parallel state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from framewatch.core.frame_ref import FrameRef
+from framewatch.logic.detect import find_labels
+from framewatch.logic.detect import identify_faces as identify
+from framewatch.settings import pipeline_settings
+
+logger = Logger()
+tracer = Tracer()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@event_parser(model=FrameRef)
+def detect_labels(frame: FrameRef, context: LambdaContext) -> dict[str, Any]:
+    labels = find_labels(frame, pipeline_settings())
+    return {"labels": [label.model_dump(mode="json") for label in labels]}
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@event_parser(model=FrameRef)
+def identify_faces(frame: FrameRef, context: LambdaContext) -> dict[str, Any]:
+    faces = identify(frame, pipeline_settings())
+    return {"faces": [face.model_dump(mode="json") for face in faces]}

@@ -1,0 +1,30 @@
+"""Evaluate step of AnalyzeFrames: watch-list rules over one frame's detections → alerts to raise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from framewatch.core.detections import Detections
+from framewatch.core.frame_ref import FrameRef
+from framewatch.logic.evaluate import matches_for
+from framewatch.settings import pipeline_settings
+
+logger = Logger()
+tracer = Tracer()
+
+
+class EvaluateInput(BaseModel):
+    frame: FrameRef
+    detections: Detections
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@event_parser(model=EvaluateInput)
+def lambda_handler(event: EvaluateInput, context: LambdaContext) -> dict[str, Any]:
+    matches = matches_for(event.frame, event.detections, pipeline_settings())
+    return {"matches": [m.model_dump() for m in matches]}
