@@ -8,6 +8,7 @@ why it is served another way; an unknown type fails loudly rather than being ski
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -115,7 +116,8 @@ class Deployer:
             "AWS::Region": self.out.region, "AWS::AccountId": ACCOUNT_ID,
             "AWS::StackName": self.out.stack_name, "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com", "AWS::NoValue": "",
-            "AWS::StackId": f"arn:aws:cloudformation:{self.out.region}:{ACCOUNT_ID}:stack/{self.out.stack_name}/local",
+            "AWS::StackId": f"arn:aws:cloudformation:{self.out.region}:{ACCOUNT_ID}:stack/"
+                            f"{self.out.stack_name}/local",
         }
 
     def _ref(self, name: str) -> Any:
@@ -359,10 +361,9 @@ class Deployer:
     def _create_Rekognition_Collection(self, logical: str, props: dict[str, Any]) -> None:
         rekognition = client("rekognition")
         collection = props["CollectionId"]
-        try:
+        # The vision service keeps collections across restarts, as AWS does.
+        with contextlib.suppress(rekognition.exceptions.ResourceAlreadyExistsException):
             rekognition.create_collection(CollectionId=collection)
-        except rekognition.exceptions.ResourceAlreadyExistsException:
-            pass  # the vision service keeps collections across restarts, as AWS does
         self._set(logical, collection, Arn=self._arn("rekognition", f"collection/{collection}"))
 
     def _create_Lambda_Function(self, logical: str, props: dict[str, Any]) -> None:

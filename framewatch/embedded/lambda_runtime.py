@@ -74,7 +74,7 @@ class LocalLambdaRuntime:
             if path in self._modules:
                 return self._modules[path]
             if not path.exists():
-                raise UserError(f"handler file {path} does not exist (check CodeUri/Handler in template.yaml)")
+                raise UserError(f"handler file {path} missing; check CodeUri/Handler in template.yaml")
             name = "framewatch_fn_" + path.parent.name
             spec = importlib.util.spec_from_file_location(name, path)
             assert spec and spec.loader
@@ -88,7 +88,8 @@ class LocalLambdaRuntime:
         """Returns (payload JSON, errored) the way the Lambda Invoke API reports them."""
         handler, props = self._handlers[function_name]
         timeout = int(props.get("Timeout", 3))
-        context = LambdaContext(function_name=function_name, memory_limit_in_mb=int(props.get("MemorySize", 128)),
+        context = LambdaContext(function_name=function_name,
+                                memory_limit_in_mb=int(props.get("MemorySize", 128)),
                                 invoked_function_arn=arn, timeout_seconds=timeout,
                                 _deadline=time.monotonic() + timeout)
         started = time.monotonic()

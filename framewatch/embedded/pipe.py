@@ -196,7 +196,8 @@ class LocalPipe:
             self.stats.executions_succeeded += 1
             return
         self.stats.executions_failed += 1
-        raise PipeStepFailed(f"execution {arn} {status['status']}: {status.get('error')} {status.get('cause')}")
+        raise PipeStepFailed(f"execution {arn} {status['status']}: "
+                             f"{status.get('error')} {status.get('cause')}")
 
     def _dead_letter(self, shard_id: str, records: list[dict[str, Any]], reason: str) -> None:
         self.stats.batches_dead_lettered += 1

@@ -1,0 +1,127 @@
+"""`framewatch demo`: the embedded stack plus a real clip streamed through the real capture client."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from framewatch.embedded import report
+from framewatch.embedded.stack import EmbeddedStack, StackOptions
+from framewatch.errors import UserError
+
+DEMO_CAMERA = "demo"
+
+
+class Watcher(threading.Thread):
+    """Prints frames and alerts as the workflow records them."""
+
+    def __init__(self, stack: EmbeddedStack, emit: Callable[[str], None]) -> None:
+        super().__init__(name="demo-watcher", daemon=True)
+        self.stack, self.emit = stack, emit
+        self.seen_frames: set[str] = set()
+        self.seen_alerts: set[str] = set()
+        self.stop_event = threading.Event()
+
+    def poll(self) -> None:
+        for row in report.frames(self.stack.resource("FramesTable")):
+            if row.frame_key not in self.seen_frames:
+                self.seen_frames.add(row.frame_key)
+                self.emit("frame  " + report.describe_frame(row))
+        for alert in report.alerts(self.stack.resource("AlertsTable")):
+            if alert.alert_key not in self.seen_alerts:
+                self.seen_alerts.add(alert.alert_key)
+                first_line = alert.message.splitlines()[0]
+                label = "ALERT " if alert.status == "sent" else "(suppressed duplicate)"
+                self.emit(f"{label} {first_line}")
+
+    def run(self) -> None:
+        while not self.stop_event.wait(0.5):
+            try:
+                self.poll()
+            except Exception as exc:  # the stack may be stopping under us
+                self.emit(f"(watcher: {exc})")
+
+
+def run_capture(stack: EmbeddedStack, clip: Path, every: int) -> dict[str, Any]:
+    """The capture client as a user runs it, pointed at the embedded Kinesis stream."""
+    command = [sys.executable, "-m", "framewatch.cli", "capture", str(clip), "--camera", DEMO_CAMERA,
+               "--every", str(every), "--stream", stack.stream_name, "--bucket", stack.media_bucket]
+    result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ), check=False)
+    summary_lines = [line for line in result.stdout.splitlines() if line.startswith("CAPTURE_SUMMARY ")]
+    if result.returncode != 0 or not summary_lines:
+        error = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise UserError(f"capture of {clip} failed: {error}")
+    return json.loads(summary_lines[-1].split(" ", 1)[1])
+
+
+def summarize(stack: EmbeddedStack, captured: dict[str, Any]) -> dict[str, Any]:
+    frames = report.frames(stack.resource("FramesTable"))
+    alerts = report.alerts(stack.resource("AlertsTable"))
+    pipe_stats = [p.stats for p in stack.pipes]
+    return {
+        "frames_captured": captured.get("frames_read", 0),
+        "frames_sent": captured.get("frames_sent", 0),
+        "frames_gated": captured.get("frames_gated", 0),
+        "frames_analyzed": len(frames),
+        "frames_dlq": report.dead_letter_count(stack.resource("DeadLetterQueue")),
+        "alerts_sent": sum(a.status == "sent" for a in alerts),
+        "alerts_suppressed": sum(a.status == "suppressed" for a in alerts),
+        "executions_succeeded": sum(s.executions_succeeded for s in pipe_stats),
+        "executions_failed": sum(s.executions_failed for s in pipe_stats),
+        "labels": report.label_counts(frames),
+    }
+
+
+def run_demo(clip: Path, *, every: int, exit_after: bool, data_dir: Path | None,
+             emit: Callable[[str], None] = print) -> dict[str, Any]:
+    if not clip.exists():
+        raise UserError(f"clip {clip} does not exist; pass --clip PATH to a video file")
+    directory = data_dir or Path(tempfile.mkdtemp(prefix="framewatch-demo-"))
+    started = time.monotonic()
+    emit("starting the embedded stack (AWS emulator, vision service, workflows)...")
+    with EmbeddedStack(StackOptions(data_dir=directory)) as stack:
+        emit(f"stack up in {time.monotonic() - started:.1f} s; emulator {stack.moto_url}, "
+             f"vision {stack.vision_url}")
+        if stack.ui is not None:
+            emit(f"web UI: {stack.ui.url}/  (API key {stack.ui.api_key})")
+        watcher = Watcher(stack, emit)
+        watcher.start()
+        emit(f"streaming {clip.name} (every {every} frame(s)) into Kinesis stream {stack.stream_name}")
+        captured = run_capture(stack, clip, every)
+        for pipe in stack.pipes:
+            pipe.wait_idle(captured.get("frames_sent", 0), timeout=300)
+        watcher.stop_event.set()
+        watcher.join(5)
+        watcher.poll()
+        summary = summarize(stack, captured)
+        emit(f"captured {summary['frames_captured']} frames, sent {summary['frames_sent']} "
+             f"({summary['frames_gated']} gated as unchanged), analyzed {summary['frames_analyzed']}, "
+             f"dead-lettered {summary['frames_dlq']}")
+        emit(f"alerts: {summary['alerts_sent']} sent, {summary['alerts_suppressed']} suppressed as "
+             f"duplicates; executions: {summary['executions_succeeded']} succeeded, "
+             f"{summary['executions_failed']} failed")
+        emit("labels (frames seen in): " + ", ".join(f"{k} {v}" for k, v in summary["labels"].items()))
+        emit("SUMMARY " + json.dumps(summary, separators=(",", ":")))
+        if not exit_after:
+            emit("still serving; press Ctrl+C to stop")
+            _wait_for_interrupt()
+    return summary
+
+
+def _wait_for_interrupt() -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
