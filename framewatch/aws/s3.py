@@ -1,0 +1,24 @@
+"""Small, generic S3 helpers: put an object, read one back, hand out a presigned GET URL."""
+
+from __future__ import annotations
+
+from framewatch.aws.clients import client
+
+
+def put_object(bucket: str, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
+    client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+
+
+def get_object_bytes(bucket: str, key: str) -> bytes:
+    response = client("s3").get_object(Bucket=bucket, Key=key)
+    return bytes(response["Body"].read())
+
+
+def presigned_get_url(bucket: str, key: str, expires_in: int = 3600) -> str:
+    return str(
+        client("s3").generate_presigned_url(
+            "get_object",
+            Params={"Bucket": bucket, "Key": key},
+            ExpiresIn=expires_in,
+        )
+    )
