@@ -1,0 +1,1 @@
+"""The local Rekognition-compatible vision service (see ``server`` for the protocol)."""
