@@ -16,7 +16,9 @@ _CONFIG = Config(retries={"max_attempts": 5, "mode": "adaptive"}, connect_timeou
 # Vision calls are retried by the workflow (Retry on ProvisionedThroughputExceededException), where each
 # attempt shows in the execution history; retrying inside the SDK as well would hide and multiply them.
 _NO_SDK_RETRY = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
-_PER_SERVICE = {"rekognition": _NO_SDK_RETRY}
+# Pre-signed URLs must be SigV4: newer regions (and the emulator's CORS check) refuse SigV2.
+_S3 = _CONFIG.merge(Config(signature_version="s3v4"))
+_PER_SERVICE = {"rekognition": _NO_SDK_RETRY, "s3": _S3}
 
 
 @cache

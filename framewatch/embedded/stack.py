@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -49,6 +50,12 @@ class StackOptions:
     ui_port: int = 0
 
 
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
 class EmbeddedStack:
     def __init__(self, options: StackOptions) -> None:
         self.options = options
@@ -60,6 +67,7 @@ class EmbeddedStack:
         self.moto_url = ""
         self.vision_url = ""
         self.ui: Any = None
+        self.ui_port = 0
         self._moto: Any = None
         self._vision: subprocess.Popen[str] | None = None
         self._saved_env: dict[str, str | None] = {}
@@ -70,6 +78,11 @@ class EmbeddedStack:
         try:
             self._start_emulator()
             self._start_vision()
+            if self.options.serve_ui:
+                # The bucket's CORS rule must name the UI's origin before the UI exists.
+                self.ui_port = self.options.ui_port or _free_port(self.options.ui_host)
+                self.options.parameters.setdefault("AllowedOrigin",
+                                                   f"http://{self.options.ui_host}:{self.ui_port}")
             self._deploy()
             self._start_pipes()
             if self.options.serve_ui:
@@ -104,6 +117,8 @@ class EmbeddedStack:
         })
         import requests
 
+        # The emulator's state lives in this process; a stack started earlier here must not leak in.
+        requests.post(f"{self.moto_url}/moto-api/reset", timeout=10).raise_for_status()
         requests.post(f"{self.moto_url}/moto-api/config",
                       json={"stepfunctions": {"execute_state_machine": True}}, timeout=10).raise_for_status()
         lambda_runtime.install(self.runtime)
@@ -184,8 +199,10 @@ class EmbeddedStack:
             from framewatch.api import local_server
         except ImportError:
             return
-        os.environ.setdefault("EXECUTION_URL_TEMPLATE", "/executions.html?arn={execution_arn}")
-        self.ui = local_server.serve_in_thread(host=self.options.ui_host, port=self.options.ui_port)
+        # Express history is in CloudWatch Logs on AWS (the template links the console); here the
+        # emulator keeps it, and the UI's own page shows it.
+        self._set_env({"EXECUTION_URL_TEMPLATE": "/executions.html?arn={execution_arn}"})
+        self.ui = local_server.serve_in_thread(host=self.options.ui_host, port=self.ui_port)
 
     # ------------------------------------------------------------------ queries
     def resource(self, logical_id: str) -> str:

@@ -1,0 +1,1 @@
+"""The frames API behind the web UI: pure queries, one data-access module, a local HTTP adapter."""
