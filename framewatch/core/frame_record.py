@@ -63,7 +63,7 @@ def parse_frame_record(data: bytes) -> FrameRecord:
     """Parse the bytes of one Kinesis record, or raise FrameRecordError with a one-line reason."""
     try:
         payload = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # also too deeply nested, or an over-long number
         raise FrameRecordError(f"record is not JSON: {exc}") from exc
     if not isinstance(payload, dict):
         raise FrameRecordError("record is not a JSON object")

@@ -29,8 +29,24 @@ class Schedule(BaseModel):
     start: time = time(0, 0)
     end: time = time(23, 59, 59)
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clock_time(cls, value: object) -> object:
+        # Unquoted YAML reads 22:00 as the base-60 number 1320, which would become 00:22 UTC.
+        if isinstance(value, int | float):
+            raise ValueError('write the time as a quoted "HH:MM" string; unquoted, YAML reads it as a number')
+        return value
+
+    @field_validator("start", "end")
+    @classmethod
+    def _local_time(cls, value: time) -> time:
+        if value.tzinfo is not None:
+            raise ValueError("times are local to ALERT_TIMEZONE; leave out the UTC offset")
+        return value
+
     def active(self, local: datetime) -> bool:
-        now, weekday = local.time(), local.weekday()
+        # Whole seconds, so the default end (23:59:59) covers the last fraction of the day.
+        now, weekday = local.time().replace(microsecond=0), local.weekday()
         if self.start <= self.end:
             return self.start <= now <= self.end and WEEKDAYS[weekday] in self.days
         if now >= self.start:  # evening part of an overnight span
