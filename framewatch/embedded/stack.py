@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from framewatch.aws import clients
-from framewatch.embedded import lambda_runtime, rules
+from framewatch.embedded import emulator_speedups, lambda_runtime, rules
 from framewatch.embedded.deployer import Deployed, Deployer
 from framewatch.embedded.pipe import LocalPipe
 from framewatch.embedded.template import REPO_ROOT, TEMPLATE, translate
@@ -123,6 +123,7 @@ class EmbeddedStack:
                       json={"stepfunctions": {"execute_state_machine": True}}, timeout=10).raise_for_status()
         lambda_runtime.install(self.runtime)
         rules.install(self.router)
+        emulator_speedups.install()
 
     def _start_vision(self) -> None:
         env = {**os.environ, "AWS_ENDPOINT_URL_S3": self.moto_url, "PYTHONUNBUFFERED": "1"}
@@ -142,9 +143,17 @@ class EmbeddedStack:
                 break
         else:
             raise UserError("the local vision service did not start within 120 s")
-        # Keep draining its output so a chatty service never blocks on a full pipe.
+        # Keep draining its output so a chatty service never blocks on a full pipe; errors go to a log.
         threading.Thread(target=self._vision.stdout.read, daemon=True).start()
+        threading.Thread(target=self._drain_vision_errors, daemon=True).start()
         self._set_env({"AWS_ENDPOINT_URL_REKOGNITION": self.vision_url})
+
+    def _drain_vision_errors(self) -> None:
+        assert self._vision is not None and self._vision.stderr is not None
+        with (self.data_dir / "vision.log").open("a") as log:
+            for line in self._vision.stderr:
+                log.write(line)
+                log.flush()
 
     def _deploy(self) -> None:
         template = translate(TEMPLATE, region=self.options.region, parameters=self.options.parameters)

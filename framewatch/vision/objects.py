@@ -30,6 +30,8 @@ class Detection:
 
 
 class Detector(Protocol):
+    min_score: float  # scores below this never leave the detector
+
     def detect(self, bgr: np.ndarray) -> list[Detection]: ...
 
     def preprocess(self, bgr: np.ndarray) -> tuple[np.ndarray, Placement]: ...

@@ -239,8 +239,7 @@ class RekognitionService:
         min_confidence = _number(params, "MinConfidence", 55.0, 0, 100)
         image = images.load(params.get("Image"))
         detections = self.detector.detect(image.pixels)
-        floor = float(getattr(self.detector, "min_score", 0.4))
-        labels = build_labels(detections, image.width, image.height, min_confidence, floor)
+        labels = build_labels(detections, image.width, image.height, min_confidence, self.detector.min_score)
         general = (params.get("Settings") or {}).get("GeneralLabels") or {}
         if general.get("LabelInclusionFilters"):
             wanted = set(general["LabelInclusionFilters"])

@@ -36,9 +36,11 @@ Collections live in ``<data-dir>/collections.sqlite3`` and survive restarts.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
+import socket
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -97,6 +99,26 @@ class VisionServer(ThreadingHTTPServer):
         super().__init__(address, VisionRequestHandler)
         self.service = service
         self.limits = limits
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End kept-alive connections too, so a stopped server answers nobody."""
+        with self._connections_lock:
+            open_now = list(self._connections)
+        for connection in open_now:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     @property
     def url(self) -> str:
@@ -229,6 +251,7 @@ class ServerHandle:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        self.server.close_connections()
         self.thread.join(timeout=10)
 
     def __enter__(self) -> ServerHandle:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
+from botocore.exceptions import BotoCoreError
+
 from framewatch.vision.protocol import RekognitionService
-from tests.vision.conftest import frame, jpeg, rekognition_client, start
+
+from .helpers import frame, jpeg, rekognition_client, start
 
 
 def test_collections_survive_a_restart(tmp_path: Any, loaded_service: RekognitionService) -> None:
@@ -19,6 +23,8 @@ def test_collections_survive_a_restart(tmp_path: Any, loaded_service: Rekognitio
         Image={"Bytes": jpeg(frame("carphone_pristine.mp4", 0))},
     )["FaceRecords"][0]["Face"]["FaceId"]
     first.stop()
+    with pytest.raises(BotoCoreError):  # stopped means stopped, kept-alive connections too
+        client.list_collections()
 
     second = start(tmp_path, loaded_service)
     try:

@@ -15,7 +15,8 @@ from botocore.exceptions import ClientError
 
 from framewatch.vision.protocol import RekognitionService
 from framewatch.vision.server import ServerHandle
-from tests.vision.conftest import frame, jpeg, rekognition_client, start
+
+from .helpers import frame, jpeg, rekognition_client, start
 
 
 def test_garbage_bytes(rekognition: Any) -> None:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from framewatch.vision.faces import similarity
-from tests.vision.conftest import frame, jpeg
+
+from .helpers import frame, jpeg
 
 CARPHONE = "carphone_pristine.mp4"
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from framewatch.core.labels import COCO_CLASSES, label_for_coco, matches_label, parents_of
-from tests.vision.conftest import frame, jpeg
+from framewatch.vision.objects import confidence
+
+from .helpers import frame, jpeg
 
 
 def labels_of(rekognition: Any, index: int, **params: Any) -> dict[str, dict[str, Any]]:
@@ -81,3 +85,11 @@ def test_every_coco_class_has_a_rekognition_name() -> None:
 def test_parents_are_not_the_label_itself(coco: str) -> None:
     info = label_for_coco(coco)
     assert info.name not in info.parents and len(set(info.parents)) == len(info.parents)
+
+
+@given(st.floats(0, 1), st.floats(0, 1), st.sampled_from([0.25, 0.4]))
+def test_confidence_is_monotonic_and_puts_the_floor_at_55(a: float, b: float, floor: float) -> None:
+    low, high = sorted((a, b))
+    assert 0 <= confidence(low, floor) <= confidence(high, floor) <= 100
+    assert confidence(floor, floor) == pytest.approx(55)
+    assert confidence(1.0, floor) == pytest.approx(100)

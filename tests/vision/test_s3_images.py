@@ -11,7 +11,8 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from framewatch.aws import clients
-from tests.vision.conftest import frame, jpeg
+
+from .helpers import frame, jpeg
 
 
 def free_port() -> int:

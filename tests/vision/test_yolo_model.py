@@ -16,7 +16,8 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from framewatch.vision.server import ServerHandle, serve_in_thread
-from tests.vision.conftest import jpeg, rekognition_client
+
+from .helpers import jpeg, rekognition_client
 
 WIDTH, HEIGHT = 1280, 720  # letterboxed into 640x640: scale 0.5, 140 px of padding on top
 NAMES = "{0: 'person', 1: 'bicycle', 2: 'forklift'}"

@@ -1,0 +1,204 @@
+"""Issue 5 end to end: real clips through Kinesis, the real ASL and vision service, seen in Chromium.
+
+Nothing here is faked: frames go on the embedded stack's Kinesis stream as the capture client puts
+them, the Pipe runs AnalyzeFrames, the browser talks to the frames API adapter and uploads the
+enrollment photo to the emulator's pre-signed S3 URL, and the EventBridge rule runs EnrollFace.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import cv2
+import pytest
+from playwright.sync_api import expect
+
+from framewatch.aws.clients import client
+from framewatch.core.frame_record import FrameRecord
+from framewatch.embedded import report
+from framewatch.embedded.stack import EmbeddedStack
+from framewatch.media import clip_path
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+PIPELINE_TIMEOUT = 30_000  # ms for the UI to show what a batch produced (polls every 3-5 s)
+PERSON = "Grace Hopper"
+
+
+def clip_jpegs(name: str, indices: list[int]) -> dict[int, bytes]:
+    capture = cv2.VideoCapture(str(clip_path(name)))
+    wanted, found, index = set(indices), {}, 0
+    while wanted - set(found):
+        ok, image = capture.read()
+        if not ok:
+            break
+        if index in wanted:
+            found[index] = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+        index += 1
+    capture.release()
+    return found
+
+
+BIKES = clip_jpegs("bikes.mp4", [0, 25, 50, 125, 150])  # cyclist, people, cars, a motorcycle
+FACES = clip_jpegs("carphone_pristine.mp4", [0, 90])  # one person; 0 enrolls, 90 is recognised
+
+
+class Pipeline:
+    """Puts frame records on the stack's stream, as the capture client does, and waits for the pipe."""
+
+    def __init__(self, stack: EmbeddedStack) -> None:
+        self.stack = stack
+        self.sent = 0
+
+    def record(self, camera: str, jpeg: bytes, *, seq: int, at: datetime, width: int, height: int) -> bytes:
+        return FrameRecord(  # type: ignore[arg-type]
+            camera_id=camera,
+            frame_id=f"{camera}-{seq}-{uuid.uuid4().hex[:6]}",
+            captured_at=at,
+            seq=seq,
+            width=width,
+            height=height,
+            image=base64.b64encode(jpeg).decode(),
+        ).to_json()
+
+    def put(self, payloads: list[bytes], partition_key: str, timeout: float = 120) -> None:
+        client("kinesis").put_records(
+            StreamName=self.stack.stream_name,
+            Records=[{"Data": data, "PartitionKey": partition_key} for data in payloads],
+        )
+        self.sent += len(payloads)
+        assert all(pipe.wait_idle(self.sent, timeout) for pipe in self.stack.pipes), "pipe did not drain"
+
+
+@pytest.fixture(scope="module")
+def pipeline(stack: EmbeddedStack) -> Pipeline:
+    return Pipeline(stack)
+
+
+@pytest.fixture(scope="module")
+def driveway(stack: EmbeddedStack, pipeline: Pipeline) -> report.FrameRow:
+    """The bikes clip on camera "driveway", analysed; returns the newest recorded frame."""
+    start = datetime.now(UTC) - timedelta(seconds=60)
+    records = [
+        pipeline.record("driveway", jpeg, seq=n, at=start + timedelta(seconds=n), width=640, height=272)
+        for n, jpeg in enumerate(BIKES.values())
+    ]
+    pipeline.put(records, "driveway")
+    frames = [f for f in report.frames(stack.resource("FramesTable")) if f.camera_id == "driveway"]
+    assert len(frames) == len(BIKES), f"{len(frames)} of {len(BIKES)} frames recorded"
+    return frames[-1]
+
+
+def tile(page: Any, camera: str) -> Any:
+    return page.locator("#camera-wall .tile", has=page.locator(".frame-title", has_text=camera))
+
+
+def shot(page: Any, name: str, *, full_page: bool = True) -> Path:
+    """A full-page screenshot once every visible image has loaded (frames come from pre-signed S3 URLs)."""
+    page.wait_for_function(
+        "() => [...document.images].filter(i => i.offsetParent !== null)"
+        ".every(i => i.complete && i.naturalWidth > 0)",
+        timeout=15_000,
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"e2e-{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def test_clip_frames_appear_on_the_live_wall_with_boxes(
+    page: Any, stack: EmbeddedStack, request: pytest.FixtureRequest
+) -> None:
+    page.goto(stack.ui.url + "/")
+    expect(page.locator("#camera-empty")).to_be_visible()  # the page is up before any frame exists
+    newest: report.FrameRow = request.getfixturevalue("driveway")  # now stream the clip
+
+    wall_tile = tile(page, "driveway")
+    expect(wall_tile).to_have_attribute("data-frame-id", newest.frame_id, timeout=PIPELINE_TIMEOUT)
+    expect(page.locator("#camera-empty")).to_be_hidden()
+    # Every detection the workflow recorded for the newest frame is drawn as a box on its tile.
+    detections = sum(len(label["instances"]) for label in newest.labels) + len(newest.faces)
+    assert detections > 0, f"nothing detected in the newest frame: {newest.labels}"
+    boxes = wall_tile.locator(".box")
+    expect(boxes).to_have_count(detections)
+    tags = wall_tile.locator(".box-tag").filter(has_text=re.compile(r"^(Person|Car)\b"))
+    expect(tags.first).to_be_visible()
+    expect(wall_tile.locator(".chip").filter(has_text=re.compile(r"^(Person|Car)\b")).first).to_be_visible()
+    # The recent-frames grid below has the whole clip, newest first.
+    expect(page.locator("#recent-frames .frame")).to_have_count(len(BIKES), timeout=PIPELINE_TIMEOUT)
+    expect(page.locator("#recent-frames .frame").first).to_have_attribute("data-frame-id", newest.frame_id)
+    assert page.locator("#recent-frames .box").count() > detections
+    shot(page, "live")
+
+
+def test_person_rule_raises_one_alert_shown_in_the_alerts_view(
+    page: Any, stack: EmbeddedStack, driveway: report.FrameRow
+) -> None:
+    page.goto(stack.ui.url + "/#alerts")
+    person = page.locator("#alert-list .alert", has_text="[driveway] Person seen")
+    expect(person.first).to_be_visible(timeout=PIPELINE_TIMEOUT)
+    # One incident, one alert sent; the clip's later frames with people are suppressed duplicates.
+    expect(person.filter(has=page.locator(".badge-sent"))).to_have_count(1)
+    sent = person.filter(has=page.locator(".badge-sent"))
+    expect(sent).to_contain_text("Person seen on camera driveway")
+    expect(sent).to_contain_text("rule person")
+    expect(sent.locator("img.thumb")).to_be_visible()
+    recorded = [a for a in report.alerts(stack.resource("AlertsTable")) if a.subject == "Person"]
+    expect(person).to_have_count(len(recorded))
+    shot(page, "alerts")
+
+
+def test_face_enrolled_by_file_upload_is_named_in_a_later_frame(
+    page: Any, stack: EmbeddedStack, pipeline: Pipeline, tmp_path: Path
+) -> None:
+    photo = tmp_path / "grace.jpg"
+    photo.write_bytes(FACES[0])
+    page.goto(stack.ui.url + "/#people")
+    expect(page.locator("#people-empty")).to_be_visible()
+    page.get_by_label("Name").fill(PERSON)
+    page.get_by_label("Photo (one face, well lit)").set_input_files(photo)
+    page.get_by_role("button", name="Register").click()
+    expect(page.locator("#person-status")).to_have_text(f"{PERSON} registered; the face is being enrolled.")
+    row = page.locator("#people-body tr", has_text=PERSON)
+    # Browser PUT to the pre-signed URL -> EventBridge rule -> EnrollFace -> People table -> UI poll.
+    expect(row.locator(".badge")).to_have_text("enrolled", timeout=60_000)
+    expect(row.locator("td").nth(1)).to_have_text("1")  # one face indexed
+    shot(page, "people")
+
+    later = pipeline.record(
+        "door", FACES[90], seq=0, at=datetime.now(UTC) - timedelta(seconds=5), width=176, height=144
+    )
+    pipeline.put([later], "door")
+    page.get_by_role("link", name="Live").click()
+    door = tile(page, "door")
+    expect(door.locator(".box-person")).to_contain_text(PERSON, timeout=PIPELINE_TIMEOUT)
+    expect(door.locator(".chip-person")).to_have_text(PERSON)
+    shot(page, "live-person")
+
+    page.get_by_role("link", name="Alerts").click()
+    family = page.locator("#alert-list .alert", has_text=f"[door] {PERSON} seen")
+    expect(family).to_have_count(1, timeout=PIPELINE_TIMEOUT)
+    expect(family.locator(".badge-sent")).to_be_visible()
+    shot(page, "alerts-person")
+
+
+def test_a_tile_links_to_the_workflow_execution_that_analysed_it(
+    page: Any, stack: EmbeddedStack, driveway: report.FrameRow
+) -> None:
+    page.goto(stack.ui.url + "/")
+    link = tile(page, "driveway").locator(".exec-link")
+    expect(link).to_have_attribute(
+        "href", re.compile(r"/executions\.html\?arn=arn:aws:states:"), timeout=PIPELINE_TIMEOUT
+    )
+    page.goto(link.get_attribute("href"))
+    expect(page.locator("#exec-status")).to_have_text(driveway.execution_id)
+    expect(page.locator("#exec-summary")).to_contain_text("SUCCEEDED")
+    for state in ("Detect labels and faces", "Record frame", "Claim alert slot", "Send alert"):
+        expect(page.locator("#exec-events tr", has_text=state).first).to_be_attached()
+    shot(page, "execution", full_page=False)  # the history of a 5-frame batch is ~15 000 px long
