@@ -84,6 +84,10 @@ class LocalLambdaRuntime:
             self._modules[path] = module
             return module
 
+    @property
+    def functions(self) -> set[str]:
+        return set(self._handlers)
+
     def invoke(self, function_name: str, arn: str, event: Any) -> tuple[str, bool]:
         """Returns (payload JSON, errored) the way the Lambda Invoke API reports them."""
         handler, props = self._handlers[function_name]
@@ -110,8 +114,15 @@ class LocalLambdaRuntime:
 
 
 def install(runtime: LocalLambdaRuntime) -> None:
-    """Route moto's Lambda invocations to ``runtime``."""
+    """Route moto's Lambda invocations to ``runtime``.
+
+    Two entry points: the Lambda Invoke API (the Pipe's enrichment call, any SDK caller), and the
+    Step Functions ``lambda:invoke`` integration, which would otherwise make an HTTP round trip to
+    the emulator's Lambda API from inside the emulator for every task. Both reach the same handler
+    with the same event and report errors the same way (``FunctionError`` + error payload).
+    """
     from moto.awslambda import models
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
     def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
         if isinstance(event, bytes | str):
@@ -120,3 +131,23 @@ def install(runtime: LocalLambdaRuntime) -> None:
         return payload, errored, ""
 
     models.LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+
+    original = lambda_eval_utils._invoke_lambda_function
+
+    def _invoke_lambda_function(parameters: dict[str, Any], region: str, state_credentials: Any) -> Any:
+        arn = str(parameters.get("FunctionName", ""))
+        name = arn.rsplit(":function:", 1)[-1].split(":", 1)[0]
+        if name not in runtime.functions or parameters.get("InvocationType", "RequestResponse") != \
+                "RequestResponse":
+            return original(parameters, region, state_credentials)
+        event = parameters.get("Payload")
+        if isinstance(event, bytes | str):
+            event = json.loads(event or "null")
+        payload, errored = runtime.invoke(name, arn, event)
+        response: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST",
+                                    "Payload": json.loads(payload)}
+        if errored:
+            response["FunctionError"] = "Unhandled"
+        return response
+
+    lambda_eval_utils._invoke_lambda_function = _invoke_lambda_function

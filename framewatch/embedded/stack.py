@@ -50,6 +50,21 @@ class StackOptions:
     ui_port: int = 0
 
 
+def _read_watchlist(path: Path) -> str:
+    """The watch list's text, or a one-line UserError naming the file and the field that is wrong."""
+    from framewatch.core.watchlist import WatchListError, load_watchlist
+
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise UserError(f"cannot read watch list {path}: {exc.strerror}") from exc
+    try:
+        load_watchlist(text, str(path))
+    except WatchListError as exc:
+        raise UserError(f"invalid watch list {exc}") from exc
+    return text
+
+
 def _free_port(host: str) -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
@@ -74,6 +89,7 @@ class EmbeddedStack:
 
     # ------------------------------------------------------------------ start
     def start(self) -> EmbeddedStack:
+        _read_watchlist(self.options.watchlist)  # an invalid file stops here: nothing started or written
         self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
             self._start_emulator()
@@ -177,13 +193,8 @@ class EmbeddedStack:
 
     def upload_watchlist(self, path: Path) -> None:
         from framewatch.aws import s3
-        from framewatch.core.watchlist import load_watchlist
 
-        try:
-            text = path.read_text()
-        except OSError as exc:
-            raise UserError(f"cannot read watch list {path}: {exc.strerror}") from exc
-        load_watchlist(text, str(path))  # fail here, at start, not on the first frame
+        text = _read_watchlist(path)  # fail here, at start, not on the first frame
         s3.put_object(self.media_bucket, os.environ["WATCHLIST_KEY"], text.encode(), "application/yaml")
 
     def _subscribe_alert_sink(self) -> None:

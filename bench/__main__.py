@@ -1,0 +1,95 @@
+"""`make bench`: one table of the numbers that matter, written to bench/results/latest.json too.
+
+Each figure stands beside its limit where one exists (bare model inference, JPEG decode), measured
+in the same run, and beside its target. Runs the vision, capture and pipeline benches in turn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from bench import capture, pipeline, vision
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+# key → (what it is, target text, check); checks read the whole result dict
+TARGETS: dict[str, tuple[str, str]] = {
+    "e2e_frames_per_s": ("frames/s end to end (backlog of bikes.mp4)", ">= 10"),
+    "p50_capture_to_visible_ms": ("capture -> visible in frames API, p50 (5 fps)", ""),
+    "p95_capture_to_visible_ms": ("capture -> visible in frames API, p95 (5 fps)", "< 1000"),
+    "p95_capture_to_alert_ms": ("capture -> SNS alert, p95 (5 fps)", "< 1500"),
+    "detect_labels_ms": ("DetectLabels through the service, ms/frame", "<= 60"),
+    "detect_labels_bare_ms": ("  bare NanoDet inference (the limit)", ""),
+    "jpeg_decode_ms": ("  JPEG decode 640x480 (the limit)", ""),
+    "detect_faces_ms": ("DetectFaces through the service", ""),
+    "detect_faces_bare_ms": ("  bare YuNet (the limit)", ""),
+    "search_faces_by_image_ms": ("SearchFacesByImage through the service", ""),
+    "stage_ingest_ms": ("stage: ingest Lambda (per batch)", ""),
+    "stage_detect_labels_ms": ("stage: detect labels Lambda", ""),
+    "stage_faces_ms": ("stage: find and identify faces Lambda", ""),
+    "stage_enrich_ms": ("stage: Record frame (DynamoDB PutItem)", ""),
+    "stage_evaluate_ms": ("stage: evaluate watch list Lambda", ""),
+    "stage_dedupe_ms": ("stage: Claim alert slot (conditional PutItem)", ""),
+    "stage_notify_ms": ("stage: Send alert (SNS Publish)", ""),
+    "capture_frames_per_s": ("capture client read+encode+send, 640x480", ""),
+    "gating_ratio_static": ("motion gate: share gated, static scene", ">= 0.9"),
+    "gating_ratio_bikes": ("motion gate: share gated, bikes.mp4", ""),
+    "capture_peak_rss_mb_stalled": ("capture client peak RSS, stalled sink (MB)", ""),
+    "peak_rss_mb_stack": ("embedded stack process peak RSS (MB)", ""),
+    "peak_rss_mb_vision": ("vision service peak RSS (MB)", ""),
+    "peak_rss_mb": ("largest process peak RSS (MB)", ""),
+}
+
+
+def _machine() -> dict[str, Any]:
+    packages = {name: version(name) for name in
+                ("moto", "onnxruntime", "opencv-python-headless", "boto3", "aws-lambda-powertools")}
+    return {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "packages": packages}
+
+
+def _git_commit() -> str:
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            check=False, cwd=Path(__file__).resolve().parent)
+    return result.stdout.strip() or "unknown"
+
+
+def main() -> int:
+    results: dict[str, Any] = {}
+    for name, module in (("vision", vision), ("capture", capture), ("pipeline", pipeline)):
+        started = time.monotonic()
+        print(f"running {name} bench...", file=sys.stderr, flush=True)
+        results.update(module.run())
+        print(f"  {name} done in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    results["peak_rss_mb"] = max(results.get(k, 0) for k in
+                                 ("peak_rss_mb_stack", "peak_rss_mb_vision", "capture_peak_rss_mb_stalled"))
+    results["machine"] = _machine()
+    results["git_commit"] = _git_commit()
+
+    print(f"{'measure':52} {'value':>10}  target")
+    for key, (label, target) in TARGETS.items():
+        if key in results:
+            value = results[key]
+            shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+            print(f"{label:52} {shown:>10}  {target}")
+    print(f"machine: {results['machine']['cores']} cores, Python {results['machine']['python']}, "
+          f"commit {results['git_commit']}")
+
+    RESULTS.mkdir(exist_ok=True)
+    text = json.dumps(results, indent=2, sort_keys=True)
+    (RESULTS / "latest.json").write_text(text + "\n")
+    (RESULTS / f"{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(text + "\n")
+    print(f"written to {RESULTS / 'latest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""End to end through the embedded stack: throughput, latency, where the time goes, memory.
+
+Two runs on one stack, both fed with real bikes.mp4 frames as versioned records on Kinesis:
+- throughput: every frame of the clip at once (a backlog), timed until the pipe has handled all;
+- latency: frames paced at 5 per second, each on its own camera so that each one raises an alert;
+  a poller watches the frames API (as the UI does) and the SNS sink queue, and notes when each frame
+  became visible and when its alert arrived, against the frame's capture time.
+Per-stage times come from the Lambda runtime (handlers) and from execution histories (native tasks).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import resource
+import statistics
+import tempfile
+import threading
+import time
+import urllib.request
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+from framewatch.aws.clients import client
+from framewatch.core.frame_record import FrameRecord
+from framewatch.embedded.stack import EmbeddedStack, StackOptions
+from framewatch.media import clip_path
+
+LATENCY_FPS = 5.0
+LATENCY_FRAMES = 40
+WATCHLIST = "rules:\n  - name: anything\n    labels: [Person, Vehicle]\n    min_confidence: 50\n"
+
+
+def _clip_jpegs() -> list[bytes]:
+    capture = cv2.VideoCapture(str(clip_path("bikes.mp4")))
+    frames = []
+    while True:
+        ok, pixels = capture.read()
+        if not ok:
+            break
+        frames.append(cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes())
+    capture.release()
+    return frames
+
+
+def _record(camera: str, seq: int, jpeg: bytes, frame_id: str) -> bytes:
+    return FrameRecord(camera_id=camera, frame_id=frame_id, captured_at=datetime.now(UTC), seq=seq,
+                       width=640, height=272, image=base64.b64encode(jpeg).decode()).to_json()
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _throughput(stack: EmbeddedStack, jpegs: list[bytes]) -> float:
+    kinesis = client("kinesis")
+    records = [{"Data": _record("backlog", n, jpeg, f"backlog-{n}"), "PartitionKey": "backlog"}
+               for n, jpeg in enumerate(jpegs)]
+    before = stack.pipes[0].stats.records
+    started = time.monotonic()
+    for start in range(0, len(records), 100):
+        kinesis.put_records(StreamName=stack.stream_name, Records=records[start:start + 100])
+    stack.pipes[0].wait_idle(before + len(records), timeout=900)
+    return len(records) / (time.monotonic() - started)
+
+
+class _Watcher(threading.Thread):
+    """Notes when each frame shows in the frames API and when each alert reaches the SNS sink."""
+
+    def __init__(self, stack: EmbeddedStack, cameras: set[str]) -> None:
+        super().__init__(daemon=True)
+        self.stack, self.cameras = stack, cameras
+        self.visible: dict[str, float] = {}
+        self.alerted: dict[str, float] = {}
+        self.stop = threading.Event()
+
+    def _api_frames(self) -> list[dict[str, Any]]:
+        request = urllib.request.Request(f"{self.stack.ui.url}/api/frames?limit=50",
+                                         headers={"x-api-key": self.stack.ui.api_key})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return list(json.load(response).get("frames", []))
+
+    def run(self) -> None:
+        sqs = client("sqs")
+        while not self.stop.is_set():
+            now = time.time()
+            for frame in self._api_frames():
+                if frame["camera_id"] in self.cameras:
+                    self.visible.setdefault(frame["camera_id"], now)
+            for message in sqs.receive_message(QueueUrl=self.stack.alert_sink_url, MaxNumberOfMessages=10,
+                                               WaitTimeSeconds=0).get("Messages", []):
+                camera = json.loads(message["Body"])["MessageAttributes"]["camera_id"]["Value"]
+                self.alerted.setdefault(camera, time.time())
+                sqs.delete_message(QueueUrl=self.stack.alert_sink_url, ReceiptHandle=message["ReceiptHandle"])
+            self.stop.wait(0.05)
+
+
+def _latency(stack: EmbeddedStack, jpegs: list[bytes]) -> dict[str, float]:
+    people = jpegs[:LATENCY_FRAMES]  # the first seconds of the clip: a person and cars in every frame
+    cameras = {f"lat-{n:03d}" for n in range(len(people))}
+    watcher = _Watcher(stack, cameras)
+    watcher.start()
+    kinesis = client("kinesis")
+    captured: dict[str, float] = {}
+    next_at = time.monotonic()
+    for n, jpeg in enumerate(people):
+        camera = f"lat-{n:03d}"
+        captured[camera] = time.time()
+        kinesis.put_records(StreamName=stack.stream_name, Records=[
+            {"Data": _record(camera, n, jpeg, f"{camera}-0"), "PartitionKey": camera}])
+        next_at += 1 / LATENCY_FPS
+        time.sleep(max(0.0, next_at - time.monotonic()))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(watcher.visible) < len(cameras):
+        time.sleep(0.1)
+    time.sleep(2.0)  # late alerts
+    watcher.stop.set()
+    watcher.join(5)
+    visible = [(watcher.visible[c] - captured[c]) * 1000 for c in cameras if c in watcher.visible]
+    alerts = [(watcher.alerted[c] - captured[c]) * 1000 for c in cameras if c in watcher.alerted]
+    return {
+        "p50_capture_to_visible_ms": round(_percentile(visible, 0.5)),
+        "p95_capture_to_visible_ms": round(_percentile(visible, 0.95)),
+        "p50_capture_to_alert_ms": round(_percentile(alerts, 0.5)) if alerts else -1,
+        "p95_capture_to_alert_ms": round(_percentile(alerts, 0.95)) if alerts else -1,
+        "latency_frames_visible": len(visible),
+        "latency_frames_alerted": len(alerts),
+    }
+
+
+_STAGES = {
+    "framewatch-IngestFunction": "stage_ingest_ms",
+    "framewatch-DetectLabelsFunction": "stage_detect_labels_ms",
+    "framewatch-IdentifyFacesFunction": "stage_faces_ms",
+    "framewatch-EvaluateFunction": "stage_evaluate_ms",
+}
+_NATIVE = {"Record frame": "stage_enrich_ms", "Claim alert slot": "stage_dedupe_ms",
+           "Send alert": "stage_notify_ms"}
+
+
+def _stages(stack: EmbeddedStack) -> dict[str, float]:
+    stages: dict[str, float] = {}
+    per_function: dict[str, list[float]] = defaultdict(list)
+    for call in stack.runtime.invocations:
+        per_function[call.function].append(call.seconds * 1000)
+    for function, key in _STAGES.items():
+        if per_function.get(function):
+            stages[key] = round(statistics.median(per_function[function]), 1)
+    sfn = client("stepfunctions")
+    spans: dict[str, list[float]] = defaultdict(list)
+    for arn in stack.pipes[0].stats.execution_arns[-5:]:
+        events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        entered: dict[int, tuple[str, datetime]] = {}
+        for event in events:
+            if event["type"] == "TaskStateEntered":
+                entered[event["id"]] = (event["stateEnteredEventDetails"]["name"], event["timestamp"])
+            elif event["type"] == "TaskStateExited":
+                name = event["stateExitedEventDetails"]["name"]
+                start = next((t for i, (n, t) in sorted(entered.items(), reverse=True) if n == name), None)
+                if start is not None and name in _NATIVE:
+                    spans[name].append((event["timestamp"] - start).total_seconds() * 1000)
+    for name, key in _NATIVE.items():
+        if spans.get(name):
+            stages[key] = round(statistics.median(spans[name]), 1)
+    return stages
+
+
+def _rss_mb(pid: int | None = None) -> float:
+    if pid is None:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run() -> dict[str, float]:
+    jpegs = _clip_jpegs()
+    with tempfile.TemporaryDirectory() as tmp:
+        watchlist = Path(tmp) / "watchlist.yaml"
+        watchlist.write_text(WATCHLIST)
+        options = StackOptions(data_dir=Path(tmp) / "data", watchlist=watchlist)
+        with EmbeddedStack(options) as stack:
+            results: dict[str, float] = {"e2e_frames_per_s": round(_throughput(stack, jpegs), 2),
+                                         "e2e_frames": len(jpegs)}
+            results.update(_latency(stack, jpegs))
+            results.update(_stages(stack))
+            assert stack._vision is not None
+            results["peak_rss_mb_stack"] = round(_rss_mb(), 1)
+            results["peak_rss_mb_vision"] = round(_rss_mb(stack._vision.pid), 1)
+    return results
+
+
+if __name__ == "__main__":
+    for key, value in run().items():
+        print(f"{key:32} {value}")
