@@ -15,6 +15,8 @@ def register(subparsers: Any) -> None:
     up.add_argument("--watchlist", type=Path, default=None,
                     help="watch-list YAML (default config/watchlist.yaml)")
     up.add_argument("--ui-port", type=int, default=8080, help="port of the web UI (0 picks one)")
+    up.add_argument("--snapshot-interval", type=float, default=5.0,
+                    help="seconds between saves of tables and images to the data dir (default 5)")
     up.set_defaults(func=_up)
 
     demo = subparsers.add_parser("demo", help="`up` plus a bundled clip streamed through the pipeline")
@@ -35,9 +37,14 @@ def _up(args: argparse.Namespace) -> int:
     from framewatch.embedded.stack import DEFAULT_WATCHLIST, EmbeddedStack, StackOptions
 
     options = StackOptions(data_dir=args.data_dir, watchlist=args.watchlist or DEFAULT_WATCHLIST,
-                           ui_port=args.ui_port)
+                           ui_port=args.ui_port, snapshot_interval=args.snapshot_interval)
     with EmbeddedStack(options) as stack:
         print(f"framewatch is up (stack {options.stack_name}, data in {options.data_dir})")
+        restored = ", ".join(f"{count} {kind}" for kind, count in stack.restored.items() if count)
+        print(f"restored from the last snapshot: {restored}" if restored else "starting with no saved data")
+        print(f"people, frames, alerts and images are saved every {args.snapshot_interval:g} s; "
+              f"a crash loses at most the last {args.snapshot_interval:g} s, and records still waiting "
+              "on the stream")
         if stack.ui is not None:
             print(f"web UI: {stack.ui.url}/  (API key {stack.ui.api_key})")
         print("send frames from another terminal with:")

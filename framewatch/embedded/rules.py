@@ -67,7 +67,7 @@ def install(router: RuleRouter) -> None:
                 original(self, event, transform_input)
             finally:
                 self.targets = saved
-        if not states or not self.event_pattern.matches_event(event):
+        if not states or self.state != "ENABLED" or not self.event_pattern.matches_event(event):
             return
         for target in states:
             transformer = target.get("InputTransformer")

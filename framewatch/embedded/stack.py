@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from framewatch.aws import clients
-from framewatch.embedded import emulator_speedups, lambda_runtime, rules
+from framewatch.embedded import emulator_speedups, lambda_runtime, rules, snapshot
 from framewatch.embedded.deployer import Deployed, Deployer
 from framewatch.embedded.pipe import LocalPipe
 from framewatch.embedded.template import REPO_ROOT, TEMPLATE, translate
@@ -46,6 +46,8 @@ class StackOptions:
     parameters: dict[str, Any] = field(default_factory=dict)
     vision_args: list[str] = field(default_factory=list)
     serve_ui: bool = True
+    # Seconds between snapshots of tables and objects into data_dir; None keeps nothing (tests, demo).
+    snapshot_interval: float | None = None
     ui_host: str = "127.0.0.1"
     ui_port: int = 0
 
@@ -83,6 +85,8 @@ class EmbeddedStack:
         self.vision_url = ""
         self.ui: Any = None
         self.ui_port = 0
+        self.snapshotter: snapshot.Snapshotter | None = None
+        self.restored: dict[str, int] = {}
         self._moto: Any = None
         self._vision: subprocess.Popen[str] | None = None
         self._saved_env: dict[str, str | None] = {}
@@ -100,6 +104,8 @@ class EmbeddedStack:
                 self.options.parameters.setdefault("AllowedOrigin",
                                                    f"http://{self.options.ui_host}:{self.ui_port}")
             self._deploy()
+            if self.options.snapshot_interval:
+                self._restore_and_keep_snapshots(self.options.snapshot_interval)
             self._start_pipes()
             if self.options.serve_ui:
                 self._start_ui()
@@ -206,8 +212,19 @@ class EmbeddedStack:
                       Attributes={"RawMessageDelivery": "false"})
         self.alert_sink_url = url
 
+    def _restore_and_keep_snapshots(self, interval: float) -> None:
+        assert self.deployed
+        folder = self.data_dir / "snapshot"
+        tables = {logical: self.resource(logical) for logical in snapshot.TABLES}
+        rules = list(self.deployed.by_type("AWS::Events::Rule").values())
+        self.restored = snapshot.restore(folder, tables, self.media_bucket, rules)
+        self.snapshotter = snapshot.Snapshotter(folder, tables, self.media_bucket, interval)
+        self.snapshotter.start()
+
     def _start_pipes(self) -> None:
         assert self.deployed
+        for stale in self.data_dir.glob("checkpoint-*.json"):
+            stale.unlink()  # positions in the previous emulator's stream mean nothing in a new one
         for logical, props in self.deployed.pipes.items():
             pipe = LocalPipe(props["Name"], props, self.data_dir / f"checkpoint-{logical}.json",
                              self.options.region)
@@ -241,6 +258,8 @@ class EmbeddedStack:
     def stop(self) -> None:
         for pipe in self.pipes:
             pipe.stop()
+        if self.snapshotter is not None:
+            self.snapshotter.stop()
         if self.ui is not None:
             self.ui.stop()
         if self._vision is not None and self._vision.poll() is None:
