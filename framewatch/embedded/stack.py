@@ -149,8 +149,11 @@ class EmbeddedStack:
 
     def _start_vision(self) -> None:
         env = {**os.environ, "AWS_ENDPOINT_URL_S3": self.moto_url, "PYTHONUNBUFFERED": "1"}
+        # One thread per call: the workflow sends several frames at once, and on a small machine
+        # concurrent single-threaded calls give ~1.5x the throughput of contending 2-thread ones.
         command = [sys.executable, "-m", "framewatch.cli", "vision", "serve", "--host", "127.0.0.1",
-                   "--port", "0", "--data-dir", str(self.data_dir / "vision"), *self.options.vision_args]
+                   "--port", "0", "--data-dir", str(self.data_dir / "vision"), "--threads", "1",
+                   *self.options.vision_args]
         self._vision = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                         env=env)
         deadline = time.monotonic() + 120

@@ -36,7 +36,7 @@ rules:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+        pytest.fail("Debian's chromium is not installed: run `apt-get install -y chromium` (.ci/run does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -47,7 +47,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def stack(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
-    """The embedded stack with the UI; started after the browser so a missing Chromium skips cheaply."""
+    """The embedded stack with the UI; started after the browser so a missing Chromium fails fast."""
     directory = tmp_path_factory.mktemp("e2e")
     watchlist = directory / "watchlist.yaml"
     watchlist.write_text(WATCHLIST)

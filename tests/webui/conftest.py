@@ -94,7 +94,7 @@ def stack() -> Iterator[Stack]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+        pytest.fail("Debian's chromium is not installed: run `apt-get install -y chromium` (.ci/run does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
