@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from framewatch.core.frame_record import CameraId
+from framewatch.core.validation import first_problem
 from framewatch.errors import UserError
 
 DEFAULT_STREAM = "framewatch-frames"
@@ -108,11 +109,10 @@ def validate_options(data: dict[str, Any], origin: str = "options") -> CaptureOp
     try:
         return CaptureOptions.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "options"
-        value = first.get("input")
+        where, problem = first_problem(exc, "options")
+        value = exc.errors()[0].get("input")
         shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
-        raise UserError(f"invalid {origin}: {where}: {first['msg']}{shown}") from exc
+        raise UserError(f"invalid {origin}: {where}: {problem}{shown}") from exc
 
 
 def load_config_file(path: Path) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from framewatch.core.validation import first_problem
 from framewatch.errors import UserError
 
 
@@ -50,6 +51,5 @@ def pipeline_settings() -> PipelineSettings:
     try:
         return PipelineSettings()  # type: ignore[call-arg]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]).upper()
-        raise UserError(f"setting {field}: {first['msg']}") from exc
+        field, problem = first_problem(exc)
+        raise UserError(f"setting {field.upper()}: {problem}") from exc

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from framewatch.core.validation import first_problem
+
 RECORD_VERSION = 1
 CAMERA_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
 FRAME_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
@@ -73,9 +75,8 @@ def parse_frame_record(data: bytes) -> FrameRecord:
     try:
         return FrameRecord.model_validate(payload)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "record"
-        raise FrameRecordError(f"invalid frame record: {where}: {first['msg']}") from exc
+        where, problem = first_problem(exc, "record")
+        raise FrameRecordError(f"invalid frame record: {where}: {problem}") from exc
 
 
 def utc_iso(moment: datetime) -> str:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from framewatch.core.detections import Detections, Face, Label
 from framewatch.core.geometry import Box, Point, point_in_polygon
+from framewatch.core.validation import first_problem
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -134,9 +135,8 @@ def load_watchlist(text: str, source: str = "watch list") -> WatchList:
     try:
         return WatchList.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "top level"
-        raise WatchListError(f"{source}: {where}: {first['msg']}") from exc
+        where, problem = first_problem(exc, "top level")
+        raise WatchListError(f"{source}: {where}: {problem}") from exc
 
 
 def dump_watchlist(watchlist: WatchList) -> str:
