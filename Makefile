@@ -37,3 +37,40 @@ models:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# ---------------------------------------------------------------- deployment (docs/deploy.md)
+# SAM lives in its own tool venv so that its pins never meet the project's constraints.txt.
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+STACK ?= framewatch
+REGION ?= us-east-1
+ALERT_EMAIL ?=
+ALERT_PHONE ?=
+SUPPRESSION_WINDOW ?= 300
+COLLECTION_ID ?= framewatch-faces
+RETENTION_DAYS ?= 7
+DEPLOY_ENV := STACK=$(STACK) REGION=$(REGION) ALERT_EMAIL=$(ALERT_EMAIL) ALERT_PHONE=$(ALERT_PHONE) \
+	SUPPRESSION_WINDOW=$(SUPPRESSION_WINDOW) COLLECTION_ID=$(COLLECTION_ID) RETENTION_DAYS=$(RETENTION_DAYS) \
+	SAM=$(SAM) FRAMEWATCH=$(BIN)/framewatch
+
+.PHONY: sam-tools deploy destroy outputs localstack-deploy
+
+sam-tools: $(SAM_VENV)/.installed
+
+$(SAM_VENV)/.installed: scripts/requirements-sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/pip install --quiet -r scripts/requirements-sam.txt
+	touch $@
+
+deploy: install sam-tools
+	@$(DEPLOY_ENV) bash scripts/deploy.sh deploy
+
+destroy: install sam-tools
+	@$(DEPLOY_ENV) bash scripts/deploy.sh destroy
+
+outputs: install
+	@$(DEPLOY_ENV) bash scripts/deploy.sh outputs
+
+localstack-deploy: install sam-tools
+	@$(DEPLOY_ENV) bash scripts/deploy.sh localstack

@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "framewatch.embedded.cli",
     "framewatch.vision.cli",
     "capture.cli",
+    "framewatch.ops.cli",
 )
 
 
@@ -46,8 +47,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # credentials and endpoints are the usual suspects: say so in one line
-        from botocore.exceptions import EndpointConnectionError, NoCredentialsError
+        from botocore.exceptions import EndpointConnectionError, NoCredentialsError, NoRegionError
 
+        if isinstance(exc, NoRegionError):
+            print("framewatch: error: no AWS region set; set AWS_DEFAULT_REGION (or AWS_REGION) or run "
+                  "`aws configure`, or use the embedded stack with `framewatch up`", file=sys.stderr)
+            return 2
         if isinstance(exc, NoCredentialsError):
             print("framewatch: error: no AWS credentials found; run `aws configure` or set "
                   "AWS_PROFILE, or use the embedded stack with `framewatch up`", file=sys.stderr)

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# make deploy | destroy | outputs | localstack-deploy, and `build` (everything up to the first AWS call).
+# Environment (set by the Makefile): STACK REGION ALERT_EMAIL ALERT_PHONE SUPPRESSION_WINDOW
+# COLLECTION_ID RETENTION_DAYS SAM FRAMEWATCH.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SAM=${SAM:-.venv-sam/bin/sam}
+FRAMEWATCH=${FRAMEWATCH:-.venv/bin/framewatch}
+STACK=${STACK:-framewatch}
+REGION=${REGION:-us-east-1}
+export SAM_CLI_TELEMETRY=0 AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION"
+
+overrides() {
+  local list=("SuppressionWindowSeconds=${SUPPRESSION_WINDOW:-300}" "CollectionId=${COLLECTION_ID:-framewatch-faces}"
+              "FrameRetentionDays=${RETENTION_DAYS:-7}")
+  [ -n "${ALERT_EMAIL:-}" ] && list+=("AlertEmail=$ALERT_EMAIL")
+  [ -n "${ALERT_PHONE:-}" ] && list+=("AlertPhone=$ALERT_PHONE")
+  printf '%s\n' "${list[@]}"
+}
+
+build() {  # offline: lint, translate and build (layer wheels come from PyPI)
+  "$SAM" validate --lint --region "$REGION" >&2
+  "$SAM" build --region "$REGION" >&2
+}
+
+case "${1:-deploy}" in
+  build)
+    build ;;
+  deploy)
+    "$FRAMEWATCH" stack preflight --region "$REGION"   # one line and exit 2 without credentials
+    build
+    mapfile -t params < <(overrides)
+    "$SAM" deploy --stack-name "$STACK" --region "$REGION" --parameter-overrides "${params[@]}"
+    "$FRAMEWATCH" stack upload-watchlist config/watchlist.yaml --stack "$STACK" --region "$REGION"
+    "$FRAMEWATCH" stack outputs --stack "$STACK" --region "$REGION" ;;
+  destroy)
+    "$FRAMEWATCH" stack preflight --region "$REGION"
+    "$FRAMEWATCH" stack empty-bucket --stack "$STACK" --region "$REGION"
+    "$SAM" delete --stack-name "$STACK" --region "$REGION" --no-prompts ;;
+  outputs)
+    "$FRAMEWATCH" stack outputs --stack "$STACK" --region "$REGION" ;;
+  localstack)
+    # LocalStack: samlocal points SAM at it; framewatch commands use AWS_ENDPOINT_URL.
+    export AWS_ENDPOINT_URL=${AWS_ENDPOINT_URL:-http://localhost.localstack.cloud:4566}
+    export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-test} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-test}
+    SAMLOCAL="$(dirname "$SAM")/samlocal"
+    "$SAMLOCAL" build --region "$REGION" >&2
+    mapfile -t params < <(overrides)
+    "$SAMLOCAL" deploy --stack-name "$STACK" --region "$REGION" --parameter-overrides "${params[@]}" \
+      --resolve-s3 --capabilities CAPABILITY_IAM --no-confirm-changeset --no-fail-on-empty-changeset
+    "$FRAMEWATCH" stack upload-watchlist config/watchlist.yaml --stack "$STACK" --region "$REGION"
+    echo "LocalStack has no Rekognition: run \`framewatch vision serve --port 4599\` and set"
+    echo "AWS_ENDPOINT_URL_REKOGNITION on the functions (see localstack/README.md)." ;;
+  *)
+    echo "usage: $0 build|deploy|destroy|outputs|localstack" >&2; exit 64 ;;
+esac
