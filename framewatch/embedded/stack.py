@@ -67,6 +67,18 @@ def _read_watchlist(path: Path) -> str:
     return text
 
 
+def _environment_changed() -> None:
+    """Handlers run in this process and cache what they read from the environment (clients, settings,
+    the watch list); a new environment is a cold start for them, as on Lambda, or a stack started after
+    another one in the same process would keep the first one's endpoints, queue URLs and parameters."""
+    from framewatch.logic import evaluate
+    from framewatch.settings import pipeline_settings
+
+    clients.reset()
+    pipeline_settings.cache_clear()
+    evaluate._cache.clear()
+
+
 def _free_port(host: str) -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
@@ -118,7 +130,7 @@ class EmbeddedStack:
         for key, value in values.items():
             self._saved_env.setdefault(key, os.environ.get(key))
             os.environ[key] = value
-        clients.reset()
+        _environment_changed()
 
     def _start_emulator(self) -> None:
         from moto.server import ThreadedMotoServer
@@ -278,7 +290,7 @@ class EmbeddedStack:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        clients.reset()
+        _environment_changed()
 
     def __enter__(self) -> EmbeddedStack:
         return self.start()

@@ -1,0 +1,189 @@
+"""Helpers of the fault suite (issue 7): an embedded stack per module, counters for what it recorded.
+
+Each test module starts its own stack (``start_stack``) and tears it down at the end of the module:
+only one EmbeddedStack may run in a process at a time. Counts come from the stack itself (Frames and
+Alerts tables, the dead-letter queue, the SNS messages the local alert sink received), never from the
+code under test's own bookkeeping.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+from framewatch.aws.clients import client
+from framewatch.core.frame_record import FrameRecord
+from framewatch.embedded.stack import EmbeddedStack, StackOptions
+from framewatch.media import clip_path
+
+# Watch list of the fault modules: people and vehicles anywhere.
+WATCHLIST = """
+rules:
+  - name: person
+    labels: [Person]
+    min_confidence: 55
+  - name: vehicle
+    labels: [Vehicle]
+    min_confidence: 45
+"""
+
+
+def clip_jpegs(name: str, indices: list[int]) -> dict[int, bytes]:
+    capture = cv2.VideoCapture(str(clip_path(name)))
+    wanted, found, index = set(indices), {}, 0
+    while wanted - set(found):
+        ok, image = capture.read()
+        if not ok:
+            break
+        if index in wanted:
+            found[index] = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+        index += 1
+    capture.release()
+    return found
+
+
+@contextmanager
+def start_stack(directory: Path, watchlist: str = WATCHLIST, **options: Any) -> Iterator[EmbeddedStack]:
+    path = directory / "watchlist.yaml"
+    path.write_text(watchlist)
+    with EmbeddedStack(StackOptions(data_dir=directory / "data", watchlist=path, serve_ui=False,
+                                    **options)) as running:
+        yield running
+
+
+def start_time(seconds_ago: float = 60) -> datetime:
+    return datetime.now(UTC) - timedelta(seconds=seconds_ago)
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def record(camera: str, jpeg: bytes | None, *, seq: int, at: datetime, frame_id: str | None = None,
+           **overrides: object) -> bytes:
+    image = base64.b64encode(jpeg).decode() if jpeg is not None else None
+    fields: dict[str, Any] = dict(camera_id=camera, captured_at=at, seq=seq, width=640, height=272,
+                                  frame_id=frame_id or f"{camera}-{seq}-{uuid.uuid4().hex[:6]}", image=image)
+    fields.update(overrides)
+    return FrameRecord(**fields).to_json()
+
+
+def records_done(stack: EmbeddedStack) -> int:
+    """Records the running pipe(s) finished (analysed or dead-lettered) since they started."""
+    return sum(pipe.stats.records for pipe in stack.pipes)
+
+
+def put(stack: EmbeddedStack, payloads: list[bytes], partition_key: str, *, wait: bool = True,
+        timeout: float = 180) -> list[str]:
+    """PutRecords; waits until the pipe has handled them. Returns the records' sequence numbers."""
+    before = records_done(stack)
+    response = client("kinesis").put_records(
+        StreamName=stack.stream_name,
+        Records=[{"Data": data, "PartitionKey": partition_key} for data in payloads],
+    )
+    assert response.get("FailedRecordCount", 0) == 0, response
+    if wait:
+        wait_for(lambda: records_done(stack) >= before + len(payloads), timeout, "the pipe to drain")
+    return [entry["SequenceNumber"] for entry in response["Records"]]
+
+
+def _scan(table: str) -> list[dict[str, Any]]:
+    pages = client("dynamodb").get_paginator("scan").paginate(TableName=table)
+    return [item for page in pages for item in page.get("Items", [])]
+
+
+def frame_items(stack: EmbeddedStack, camera: str | None = None) -> list[dict[str, Any]]:
+    items = _scan(stack.resource("FramesTable"))
+    return [i for i in items if camera is None or i["camera_id"]["S"] == camera]
+
+
+def alert_items(stack: EmbeddedStack, camera: str | None = None) -> list[dict[str, Any]]:
+    items = _scan(stack.resource("AlertsTable"))
+    return [i for i in items if camera is None or i["camera_id"]["S"] == camera]
+
+
+@dataclass
+class Collected:
+    """Messages taken off a queue (received and deleted), kept for every later look."""
+
+    queue_url: str
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def drain(self) -> list[dict[str, Any]]:
+        sqs = client("sqs")
+        while batch := sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10,
+                                           VisibilityTimeout=60).get("Messages", []):
+            for message in batch:
+                self.messages.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return self.messages
+
+
+class Observed:
+    """What one stack recorded: SNS deliveries to the local sink and dead letters, per camera."""
+
+    def __init__(self, stack: EmbeddedStack) -> None:
+        self.stack = stack
+        self.sns = Collected(stack.alert_sink_url)
+        self.dlq = Collected(stack.resource("DeadLetterQueue"))
+
+    def sns_messages(self, camera: str) -> list[dict[str, Any]]:
+        return [m for m in self.sns.drain() if m["MessageAttributes"]["camera_id"]["Value"] == camera]
+
+    def dead_letters(self, camera: str) -> list[dict[str, Any]]:
+        return [b for b in self.dlq.drain() if dead_letter_camera(b) == camera]
+
+    def counts(self, camera: str, frames_in: int) -> dict[str, int]:
+        alerts = alert_items(self.stack, camera)
+        return {
+            "frames_in": frames_in,
+            "enriched": len(frame_items(self.stack, camera)),
+            "in_dlq": len(self.dead_letters(camera)),
+            "alerts_sent": len(self.sns_messages(camera)),
+            "alerts_recorded_sent": sum(1 for a in alerts if a["status"]["S"] == "sent"),
+            "suppressed": sum(1 for a in alerts if a["status"]["S"] == "suppressed"),
+        }
+
+
+def dead_letter_camera(body: dict[str, Any]) -> str | None:
+    """The camera a dead letter is about: the frame's camera, or the record's partition key."""
+    frame = body.get("frame")
+    if isinstance(frame, dict) and frame.get("camera_id"):
+        return str(frame["camera_id"])
+    return body.get("partition_key")
+
+
+def report(scenario: str, counts: dict[str, Any]) -> None:
+    print(f"\nFAULTS {scenario}: " + json.dumps(counts, sort_keys=False), flush=True)
+
+
+def rss_kib(pid: int | str = "self") -> tuple[int, int]:
+    """(VmRSS, VmHWM) of a process in KiB, from /proc/<pid>/status."""
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0])
+    return values["VmRSS"], values["VmHWM"]
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
