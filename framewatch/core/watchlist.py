@@ -146,11 +146,15 @@ def dump_watchlist(watchlist: WatchList) -> str:
 def evaluate(watchlist: WatchList, camera_id: str, local_time: datetime, found: Detections) -> list[Hit]:
     """Every (rule, subject) that this frame raises, strongest instance first, one per subject."""
     hits: dict[tuple[str, str], Hit] = {}
+    # Rekognition also reports each parent as a label of its own ("Vehicle" beside "Car"); the
+    # specific label is the subject, or one car would raise two incidents.
+    parents = {p.casefold() for label in found.labels for p in label.parents}
+    specific = [label for label in found.labels if label.name.casefold() not in parents]
     for rule in watchlist.rules:
         if not rule.applies_to(camera_id, local_time):
             continue
         candidates = [
-            *(_label_hits(rule, label) for label in found.labels),
+            *(_label_hits(rule, label) for label in specific),
             *(_face_hits(rule, face) for face in found.faces),
         ]
         for hit in (h for group in candidates for h in group):

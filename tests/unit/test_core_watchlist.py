@@ -383,3 +383,16 @@ def test_a_hit_is_the_strongest_candidate_for_its_subject(watchlist: WatchList, 
     assert [visible(h) for h in evaluate(watchlist, camera, when, with_weaker)] == [
         visible(h) for h in evaluate(watchlist, camera, when, found)
     ]
+
+
+def test_a_parent_label_reported_beside_its_child_is_not_a_second_subject() -> None:
+    box = Box(left=0.1, top=0.1, width=0.3, height=0.3)
+    found = Detections(labels=[
+        Label(name="Car", confidence=90, parents=["Vehicle", "Transportation"],
+              instances=[LabelInstance(box=box, confidence=90)]),
+        Label(name="Vehicle", confidence=90, parents=["Transportation"]),
+        Label(name="Transportation", confidence=90),
+    ])
+    rules = load_watchlist("rules:\n  - name: vehicle\n    labels: [Vehicle]\n")
+    hits = evaluate(rules, "cam", datetime(2026, 1, 1, 12, 0), found)
+    assert [(h.rule, h.subject) for h in hits] == [("vehicle", "Car")]
