@@ -17,17 +17,26 @@ def detect_labels(bucket: str, key: str, *, max_labels: int, min_confidence: flo
     return list(response.get("Labels", []))
 
 
-def detect_faces(image: bytes) -> list[dict[str, Any]]:
-    response = client("rekognition").detect_faces(Image={"Bytes": image}, Attributes=["DEFAULT"])
+def image_of(source: bytes | tuple[str, str]) -> dict[str, Any]:
+    """Rekognition's Image parameter for bytes in hand or an S3 object (bucket, key)."""
+    if isinstance(source, bytes):
+        return {"Bytes": source}
+    bucket, key = source
+    return {"S3Object": {"Bucket": bucket, "Name": key}}
+
+
+def detect_faces(source: bytes | tuple[str, str]) -> list[dict[str, Any]]:
+    response = client("rekognition").detect_faces(Image=image_of(source), Attributes=["DEFAULT"])
     return list(response.get("FaceDetails", []))
 
 
-def search_largest_face(image: bytes, *, collection_id: str, threshold: float) -> dict[str, Any] | None:
-    """The best collection match for the largest face in ``image``, or None."""
+def search_largest_face(source: bytes | tuple[str, str], *, collection_id: str,
+                        threshold: float) -> dict[str, Any] | None:
+    """The best collection match for the largest face in the image, or None."""
     rekognition = client("rekognition")
     try:
         response = rekognition.search_faces_by_image(
-            CollectionId=collection_id, Image={"Bytes": image},
+            CollectionId=collection_id, Image=image_of(source),
             FaceMatchThreshold=threshold, MaxFaces=1,
         )
     except rekognition.exceptions.InvalidParameterException:
@@ -47,9 +56,3 @@ def index_face(bucket: str, key: str, *, collection_id: str, external_id: str) -
     )
     return list(response.get("FaceRecords", []))
 
-
-def detect_faces_in_object(bucket: str, key: str) -> list[dict[str, Any]]:
-    response = client("rekognition").detect_faces(
-        Image={"S3Object": {"Bucket": bucket, "Name": key}}, Attributes=["DEFAULT"],
-    )
-    return list(response.get("FaceDetails", []))

@@ -17,15 +17,17 @@ def find_labels(frame: FrameRef, settings: PipelineSettings) -> list[Label]:
 
 def identify_faces(frame: FrameRef, settings: PipelineSettings) -> list[Face]:
     """Find every face, then search each one on its own: SearchFacesByImage only ever searches the
-    largest face of the image it is given, so a crowd needs one crop per face."""
-    image = s3.get_object_bytes(frame.bucket, frame.s3_key)
-    details = rekognition.detect_faces(image)
+    largest face of the image it is given, so a crowd needs one crop per face. Rekognition reads
+    the frame from S3 itself; the function downloads it only to cut crops."""
+    stored = (frame.bucket, frame.s3_key)
+    details = rekognition.detect_faces(stored)
     if not details:
         return []
+    image = s3.get_object_bytes(*stored) if len(details) > 1 else None
     found = []
     for detail in details:
         box = box_from_rekognition(detail["BoundingBox"])
-        probe = image if len(details) == 1 else crop_jpeg(image, box)
+        probe = crop_jpeg(image, box) if image is not None else stored
         match = rekognition.search_largest_face(probe, collection_id=settings.collection_id,
                                                 threshold=settings.face_match_threshold)
         found.append((box, detail.get("Confidence", 0.0), match))

@@ -25,7 +25,7 @@ def person_id_from_key(key: str) -> str:
 def enroll_face(bucket: str, key: str, settings: PipelineSettings) -> dict[str, Any]:
     person_id = person_id_from_key(key)
     outcome: dict[str, Any] = {"person_id": person_id, "s3_key": key}
-    faces = rekognition.detect_faces_in_object(bucket, key)
+    faces = rekognition.detect_faces((bucket, key))
     if not faces:
         return {**outcome, "status": "no_face"}
     if len(faces) > 1:
