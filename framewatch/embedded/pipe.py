@@ -1,26 +1,31 @@
 """The EventBridge Pipe of the template, played locally: Kinesis → enrichment Lambda → workflow.
 
 The emulator has no Pipes runtime, so this reads the Pipe's own settings from the deployed template
-(batch size, batching window, starting position, retries, dead-letter queue) and does what Pipes
-does: poll each shard, batch records, invoke the enrichment function with the batch, and hand its
-output to the target state machine, waiting for the Express execution to finish (REQUEST_RESPONSE).
-A shard's position is checkpointed to disk only after its batch is done, so a crash replays at most
-the batch in flight (at-least-once, as on AWS); the workflow's writes are idempotent.
+(batch size, batching window, parallelization factor, starting position, retries, dead-letter queue)
+and does what Pipes does: poll each shard, batch records, invoke the enrichment function with the
+batch, and hand its output to the target state machine, waiting for the Express execution to finish
+(REQUEST_RESPONSE). A shard's position is checkpointed to disk only once every record up to it is
+done, so a crash replays at most the batches in flight (at-least-once, as on AWS); the workflow's
+writes are idempotent.
 """
 
 from __future__ import annotations
 
 import json
+import queue
 import threading
 import time
 import uuid
+import zlib
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from framewatch.aws.clients import client
 
-POLL_SECONDS = 0.2  # Kinesis allows 5 GetRecords per second per shard
+MAX_RECORDS_AHEAD = 200  # records read but not yet done, per shard
+POLL_SECONDS = 0.1  # an idle shard is asked again this often (in-memory emulator: no 5/s limit)
 
 
 @dataclass
@@ -54,6 +59,33 @@ class Checkpoints:
             partial.replace(self.path)
 
 
+class ShardProgress:
+    """Records read from a shard, in order, and which are done. The checkpoint may only move to the
+    last record of the done prefix: with parallel lanes a later batch can finish before an earlier one."""
+
+    def __init__(self) -> None:
+        self._order: deque[str] = deque()
+        self._done: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, sequence_numbers: list[str]) -> None:
+        with self._lock:
+            self._order.extend(sequence_numbers)
+
+    def outstanding(self) -> int:
+        with self._lock:
+            return len(self._order)
+
+    def complete(self, sequence_numbers: list[str]) -> str | None:
+        with self._lock:
+            self._done.update(sequence_numbers)
+            last = None
+            while self._order and self._order[0] in self._done:
+                last = self._order.popleft()
+                self._done.discard(last)
+            return last
+
+
 class LocalPipe:
     def __init__(self, name: str, props: dict[str, Any], checkpoint_file: Path, region: str) -> None:
         self.name = name
@@ -68,12 +100,14 @@ class LocalPipe:
         self.target: str = props["Target"]
         self.region = region
         self.stream_name = self.source_arn.split("/", 1)[1]
+        self.parallelization = int(params.get("ParallelizationFactor", 1))
         self.checkpoints = Checkpoints(checkpoint_file)
         self.stats = PipeStats()
+        self._stats_lock = threading.Lock()
+        self._crashed = False
         self.last_error: str | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._idle = threading.Event()
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -110,32 +144,69 @@ class LocalPipe:
                                           ShardIteratorType=self.starting_position)["ShardIterator"]
 
     def _run_shard(self, shard_id: str) -> None:
+        """Poll one shard and hand its records to lanes by partition key; each lane runs its batches in
+        order, so one camera's frames are analysed in order while other cameras' go on in parallel
+        (Pipes' ParallelizationFactor)."""
         kinesis = client("kinesis")
         iterator = self._iterator(shard_id)
-        pending: list[dict[str, Any]] = []
-        first_at = 0.0
+        progress = ShardProgress()
+        lanes: list[queue.Queue[list[dict[str, Any]]]] = [queue.Queue() for _ in range(self.parallelization)]
+        for number, lane in enumerate(lanes):
+            worker = threading.Thread(target=self._run_lane, args=(shard_id, lane, progress),
+                                      name=f"pipe-{shard_id}-lane-{number}", daemon=True)
+            self._threads.append(worker)
+            worker.start()
+        pending: list[list[dict[str, Any]]] = [[] for _ in lanes]
+        first_at = [0.0 for _ in lanes]
         while not self._stop.is_set():
+            if progress.outstanding() >= MAX_RECORDS_AHEAD:
+                self._stop.wait(0.02)  # the lanes are behind: do not read further ahead of them
+                continue
             try:
                 response = kinesis.get_records(ShardIterator=iterator, Limit=self.batch_size)
             except Exception as exc:  # a restarted emulator or an expired iterator: start over
                 self.last_error = f"get_records: {exc}"
                 time.sleep(1.0)
                 iterator = self._iterator(shard_id)
-                pending = []
                 continue
             iterator = response["NextShardIterator"]
-            if response["Records"] and not pending:
-                first_at = time.monotonic()
-            pending.extend(response["Records"])
-            while len(pending) >= self.batch_size:
-                batch, pending = pending[: self.batch_size], pending[self.batch_size:]
-                self._process(shard_id, batch)
-                first_at = time.monotonic()
-            if pending and (time.monotonic() - first_at >= self.window or self._stop.is_set()):
-                self._process(shard_id, pending)
-                pending = []
+            progress.add([r["SequenceNumber"] for r in response["Records"]])
+            for record in response["Records"]:
+                lane = zlib.crc32(record["PartitionKey"].encode()) % len(lanes)
+                if not pending[lane]:
+                    first_at[lane] = time.monotonic()
+                pending[lane].append(record)
+            for lane, records in enumerate(pending):
+                while len(records) >= self.batch_size:
+                    lanes[lane].put(records[: self.batch_size])
+                    del records[: self.batch_size]
+                    first_at[lane] = time.monotonic()
+                if records and time.monotonic() - first_at[lane] >= self.window:
+                    lanes[lane].put(list(records))
+                    records.clear()
             if not response["Records"]:
                 self._stop.wait(POLL_SECONDS)
+
+    def _run_lane(self, shard_id: str, lane: queue.Queue[list[dict[str, Any]]],
+                  progress: ShardProgress) -> None:
+        while not self._crashed:
+            try:
+                batch = lane.get(timeout=0.1)
+            except queue.Empty:
+                if self._stop.is_set():
+                    return
+                continue
+            try:
+                self._process(shard_id, batch)
+                position = progress.complete([r["SequenceNumber"] for r in batch])
+                if position and not self._crashed:
+                    self.checkpoints.set(shard_id, position)
+            except BaseException:
+                # A crash of any part stops the whole pipe, as a dying process would: no other lane
+                # may move the checkpoint past the batch that never finished.
+                self._crashed = True
+                self._stop.set()
+                raise
 
     # ------------------------------------------------------------------ one batch
     def _process(self, shard_id: str, records: list[dict[str, Any]]) -> None:
@@ -146,7 +217,8 @@ class LocalPipe:
                 frames = self._enrich(event)
                 if frames:
                     self._run_target(frames)
-                self.stats.frames += len(frames)
+                with self._stats_lock:
+                    self.stats.frames += len(frames)
                 break
             except PipeStepFailed as exc:
                 self.last_error = str(exc)
@@ -154,10 +226,10 @@ class LocalPipe:
                     self._dead_letter(shard_id, records, str(exc))
                     break
                 time.sleep(min(2 ** attempt, 8))
-        self.stats.batches += 1
-        self.stats.records += len(records)
-        self.stats.batch_seconds.append(time.monotonic() - started)
-        self.checkpoints.set(shard_id, records[-1]["SequenceNumber"])
+        with self._stats_lock:
+            self.stats.batches += 1
+            self.stats.records += len(records)
+            self.stats.batch_seconds.append(time.monotonic() - started)
 
     def _pipe_record(self, shard_id: str, record: dict[str, Any]) -> dict[str, Any]:
         import base64
@@ -186,23 +258,27 @@ class LocalPipe:
         sfn = client("stepfunctions")
         arn = sfn.start_execution(stateMachineArn=self.target, name=f"pipe-{uuid.uuid4().hex[:24]}",
                                   input=json.dumps(frames))["executionArn"]
-        self.stats.execution_arns.append(arn)
+        with self._stats_lock:
+            self.stats.execution_arns.append(arn)
         pause = 0.02
         while True:  # REQUEST_RESPONSE: the Pipe waits for the Express execution's result
             status = sfn.describe_execution(executionArn=arn)
             if status["status"] != "RUNNING":
                 break
             time.sleep(pause)
-            pause = min(pause * 1.5, 0.2)  # each poll costs the emulator CPU the workflow needs
-        if status["status"] == "SUCCEEDED":
-            self.stats.executions_succeeded += 1
+            pause = min(pause * 1.5, 0.05)  # a poll costs the emulator CPU; oversleeping costs latency
+        with self._stats_lock:
+            succeeded = status["status"] == "SUCCEEDED"
+            self.stats.executions_succeeded += succeeded
+            self.stats.executions_failed += not succeeded
+        if succeeded:
             return
-        self.stats.executions_failed += 1
         raise PipeStepFailed(f"execution {arn} {status['status']}: "
                              f"{status.get('error')} {status.get('cause')}")
 
     def _dead_letter(self, shard_id: str, records: list[dict[str, Any]], reason: str) -> None:
-        self.stats.batches_dead_lettered += 1
+        with self._stats_lock:
+            self.stats.batches_dead_lettered += 1
         if not self.dead_letter_arn:
             return
         name = self.dead_letter_arn.rsplit(":", 1)[1]
