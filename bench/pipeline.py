@@ -24,12 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import cv2
-
 from framewatch.aws.clients import client
 from framewatch.core.frame_record import FrameRecord
 from framewatch.embedded.stack import EmbeddedStack, StackOptions
-from framewatch.media import clip_path
+from framewatch.media import clip_jpegs
 
 LATENCY_FPS = 5.0
 LATENCY_FRAMES = 40
@@ -37,15 +35,7 @@ WATCHLIST = "rules:\n  - name: anything\n    labels: [Person, Vehicle]\n    min_
 
 
 def _clip_jpegs() -> list[bytes]:
-    capture = cv2.VideoCapture(str(clip_path("bikes.mp4")))
-    frames = []
-    while True:
-        ok, pixels = capture.read()
-        if not ok:
-            break
-        frames.append(cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, 85])[1].tobytes())
-    capture.release()
-    return frames
+    return list(clip_jpegs("bikes.mp4", quality=85).values())
 
 
 def _record(camera: str, seq: int, jpeg: bytes, frame_id: str) -> bytes:

@@ -65,3 +65,22 @@ def clip_path(name: str = "bikes.mp4") -> Path:
     partial.write_bytes(data)
     partial.replace(target)
     return target
+
+
+def clip_jpegs(name: str, indices: list[int] | None = None, quality: int = 90) -> dict[int, bytes]:
+    """Frames of a reference clip as JPEG bytes by frame index (all frames when ``indices`` is None)."""
+    import cv2  # only tests and benchmarks need frames; keep the CLI's import light
+
+    capture = cv2.VideoCapture(str(clip_path(name)))
+    wanted = set(indices) if indices is not None else None
+    found: dict[int, bytes] = {}
+    index = 0
+    while wanted is None or wanted - set(found):
+        ok, image = capture.read()
+        if not ok:
+            break
+        if wanted is None or index in wanted:
+            found[index] = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
+        index += 1
+    capture.release()
+    return found

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import cv2
 import pytest
 from playwright.sync_api import expect
 
@@ -22,7 +21,7 @@ from framewatch.aws.clients import client
 from framewatch.core.frame_record import FrameRecord
 from framewatch.embedded import report
 from framewatch.embedded.stack import EmbeddedStack
-from framewatch.media import clip_path
+from framewatch.media import clip_jpegs
 
 pytestmark = pytest.mark.browser
 
@@ -31,18 +30,6 @@ PIPELINE_TIMEOUT = 30_000  # ms for the UI to show what a batch produced (polls 
 PERSON = "Grace Hopper"
 
 
-def clip_jpegs(name: str, indices: list[int]) -> dict[int, bytes]:
-    capture = cv2.VideoCapture(str(clip_path(name)))
-    wanted, found, index = set(indices), {}, 0
-    while wanted - set(found):
-        ok, image = capture.read()
-        if not ok:
-            break
-        if index in wanted:
-            found[index] = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
-        index += 1
-    capture.release()
-    return found
 
 
 BIKES = clip_jpegs("bikes.mp4", [0, 25, 50, 125, 150])  # cyclist, people, cars, a motorcycle

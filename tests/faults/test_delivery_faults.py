@@ -16,11 +16,11 @@ import requests
 from framewatch.aws.clients import client
 from framewatch.embedded import pipe as pipe_module
 from framewatch.embedded.stack import EmbeddedStack
+from framewatch.media import clip_jpegs
 
 from .conftest import (
     Observed,
     alert_items,
-    clip_jpegs,
     frame_items,
     put,
     record,

@@ -23,11 +23,10 @@ import pytest
 from capture.config import validate_options
 from capture.session import run_capture
 from framewatch.embedded.stack import EmbeddedStack
-from framewatch.media import clip_path
+from framewatch.media import clip_jpegs, clip_path
 
 from .conftest import (
     Observed,
-    clip_jpegs,
     env_int,
     frame_items,
     put,

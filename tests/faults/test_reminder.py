@@ -14,8 +14,9 @@ from datetime import timedelta
 import pytest
 
 from framewatch.embedded.stack import EmbeddedStack
+from framewatch.media import clip_jpegs
 
-from .conftest import Observed, alert_items, clip_jpegs, put, record, report, start_stack, start_time
+from .conftest import Observed, alert_items, put, record, report, start_stack, start_time
 
 CAMERA = "hallway"
 WINDOW = 20

@@ -8,13 +8,11 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import cv2
 import pytest
 
 from framewatch.aws.clients import client
 from framewatch.core.frame_record import FrameRecord
 from framewatch.embedded.stack import EmbeddedStack, StackOptions
-from framewatch.media import clip_path
 
 WATCHLIST = """
 rules:
@@ -30,18 +28,6 @@ rules:
 """
 
 
-def clip_jpegs(name: str, indices: list[int]) -> dict[int, bytes]:
-    capture = cv2.VideoCapture(str(clip_path(name)))
-    wanted, found, index = set(indices), {}, 0
-    while wanted - set(found):
-        ok, image = capture.read()
-        if not ok:
-            break
-        if index in wanted:
-            found[index] = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
-        index += 1
-    capture.release()
-    return found
 
 
 class Pipeline:

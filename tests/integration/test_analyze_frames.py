@@ -11,8 +11,9 @@ import requests
 
 from framewatch.aws.clients import client
 from framewatch.embedded import report
+from framewatch.media import clip_jpegs
 
-from .conftest import Pipeline, clip_jpegs, start_time, wait_for
+from .conftest import Pipeline, start_time, wait_for
 
 BIKES = clip_jpegs("bikes.mp4", [0, 25, 50, 125, 150])
 

@@ -9,8 +9,9 @@ import numpy as np
 
 from framewatch.aws.clients import client
 from framewatch.embedded import report
+from framewatch.media import clip_jpegs
 
-from .conftest import Pipeline, clip_jpegs, start_time, wait_for
+from .conftest import Pipeline, start_time, wait_for
 
 FACES = clip_jpegs("carphone_pristine.mp4", [0, 90])
 

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from framewatch.aws.clients import client
 from framewatch.embedded import report
 from framewatch.embedded.stack import EmbeddedStack, StackOptions
+from framewatch.media import clip_jpegs
 
-from .conftest import WATCHLIST, Pipeline, clip_jpegs, wait_for
+from .conftest import WATCHLIST, Pipeline, wait_for
 
 FACE = clip_jpegs("carphone_pristine.mp4", [0])[0]
 STREET = clip_jpegs("bikes.mp4", [0, 25])
