@@ -3,7 +3,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,7 +19,7 @@ from framewatch_api_stack import (
     put_person,
     running_stack,
 )
-from webui_fixtures import BIKE_BOX, CHROMIUM, CHROMIUM_ARGS, FACE_BOX, XSS_LABEL, label
+from webui_fixtures import BIKE_BOX, FACE_BOX, XSS_LABEL, label
 
 
 @pytest.fixture(scope="module")
@@ -90,26 +89,3 @@ def stack() -> Iterator[Stack]:
         put_person(ddb, "alan-turing-4d5e6f", "Alan Turing", "no_face", None, "2024-01-02T00:00:00.000Z")
         yield stack
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed: run `apt-get install -y chromium` (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"

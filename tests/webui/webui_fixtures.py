@@ -5,16 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 XSS_LABEL = "<img src=x onerror=window.__xss=1>"
 # Where the fixture puts the bicycle on the front-door camera's newest frame (ratios).
