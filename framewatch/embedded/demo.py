@@ -125,3 +125,5 @@ def _wait_for_interrupt() -> None:
             pass
     except KeyboardInterrupt:
         pass
+    # A second Ctrl+C must not cut the shutdown short: the last snapshot is written during it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -79,9 +79,14 @@ def _environment_changed() -> None:
     evaluate._cache.clear()
 
 
-def _free_port(host: str) -> int:
+def _free_port(host: str, wanted: int = 0) -> int:
+    """``wanted`` if it is free (0: any free port); a taken port fails now, before anything starts."""
     with socket.socket() as probe:
-        probe.bind((host, 0))
+        try:
+            probe.bind((host, wanted))
+        except OSError as exc:
+            raise UserError(f"cannot serve the web UI on {host}:{wanted} ({exc.strerror}); "
+                            "pass --ui-port with a free port, or 0 for any") from exc
         return int(probe.getsockname()[1])
 
 
@@ -106,15 +111,15 @@ class EmbeddedStack:
     # ------------------------------------------------------------------ start
     def start(self) -> EmbeddedStack:
         _read_watchlist(self.options.watchlist)  # an invalid file stops here: nothing started or written
+        if self.options.serve_ui:
+            # A taken port fails here too; and the bucket's CORS rule must name the UI's origin
+            # before the UI exists.
+            self.ui_port = _free_port(self.options.ui_host, self.options.ui_port)
+            self.options.parameters.setdefault("AllowedOrigin", f"http://{self.options.ui_host}:{self.ui_port}")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
             self._start_emulator()
             self._start_vision()
-            if self.options.serve_ui:
-                # The bucket's CORS rule must name the UI's origin before the UI exists.
-                self.ui_port = self.options.ui_port or _free_port(self.options.ui_host)
-                self.options.parameters.setdefault("AllowedOrigin",
-                                                   f"http://{self.options.ui_host}:{self.ui_port}")
             self._deploy()
             if self.options.snapshot_interval:
                 self._restore_and_keep_snapshots(self.options.snapshot_interval)
@@ -247,10 +252,8 @@ class EmbeddedStack:
             self.pipes.append(pipe)
 
     def _start_ui(self) -> None:
-        try:
-            from framewatch.api import local_server
-        except ImportError:
-            return
+        from framewatch.api import local_server
+
         # Express history is in CloudWatch Logs on AWS (the template links the console); here the
         # emulator keeps it, and the UI's own page shows it.
         self._set_env({"EXECUTION_URL_TEMPLATE": "/executions.html?arn={execution_arn}"})
