@@ -131,8 +131,8 @@ class EmbeddedStack:
             self.stop()
             raise
         # What start-up loaded (SDK models, the emulator, the handlers) lives as long as the process:
-        # keep it out of the collector's full passes, which otherwise stall every workflow for
-        # 100-300 ms at a time (measured with gc.callbacks during the latency bench).
+        # keep it out of the collector's full passes, which stall every running workflow while they
+        # scan (gc.callbacks showed 100-300 ms passes; the emulator's growing state still adds some).
         gc.collect()
         gc.freeze()
         return self
