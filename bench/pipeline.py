@@ -22,7 +22,6 @@ import urllib.request
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from framewatch.aws.clients import client
 from framewatch.core.frame_record import FrameRecord
@@ -60,35 +59,49 @@ def _throughput(stack: EmbeddedStack, jpegs: list[bytes], camera: str = "backlog
     return len(records) / (time.monotonic() - started)
 
 
-class _Watcher(threading.Thread):
-    """Notes when each frame shows in the frames API and when each alert reaches the SNS sink."""
+class _Watcher:
+    """Notes when each frame shows in the frames API (polled as a page would, the newest few frames)
+    and when each alert reaches the SNS sink (long-polled on its own thread, so neither waits on the
+    other and the measurement adds little load of its own)."""
 
     def __init__(self, stack: EmbeddedStack, cameras: set[str]) -> None:
-        super().__init__(daemon=True)
         self.stack, self.cameras = stack, cameras
         self.visible: dict[str, float] = {}
         self.alerted: dict[str, float] = {}
         self.stop = threading.Event()
+        self._threads = [threading.Thread(target=self._watch_api, daemon=True),
+                         threading.Thread(target=self._watch_alerts, daemon=True)]
 
-    def _api_frames(self) -> list[dict[str, Any]]:
-        request = urllib.request.Request(f"{self.stack.ui.url}/api/frames?limit=50",
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def join(self, timeout: float) -> None:
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _watch_api(self) -> None:
+        request = urllib.request.Request(f"{self.stack.ui.url}/api/frames?limit=10",
                                          headers={"x-api-key": self.stack.ui.api_key})
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return list(json.load(response).get("frames", []))
-
-    def run(self) -> None:
-        sqs = client("sqs")
         while not self.stop.is_set():
+            with urllib.request.urlopen(request, timeout=5) as response:
+                frames = json.load(response).get("frames", [])
             now = time.time()
-            for frame in self._api_frames():
+            for frame in frames:
                 if frame["camera_id"] in self.cameras:
                     self.visible.setdefault(frame["camera_id"], now)
-            for message in sqs.receive_message(QueueUrl=self.stack.alert_sink_url, MaxNumberOfMessages=10,
-                                               WaitTimeSeconds=0).get("Messages", []):
-                camera = json.loads(message["Body"])["MessageAttributes"]["camera_id"]["Value"]
-                self.alerted.setdefault(camera, time.time())
-                sqs.delete_message(QueueUrl=self.stack.alert_sink_url, ReceiptHandle=message["ReceiptHandle"])
             self.stop.wait(0.05)
+
+    def _watch_alerts(self) -> None:
+        sqs = client("sqs")
+        while not self.stop.is_set():
+            messages = sqs.receive_message(QueueUrl=self.stack.alert_sink_url, MaxNumberOfMessages=10,
+                                           WaitTimeSeconds=1).get("Messages", [])
+            now = time.time()
+            for message in messages:
+                camera = json.loads(message["Body"])["MessageAttributes"]["camera_id"]["Value"]
+                self.alerted.setdefault(camera, now)
+                sqs.delete_message(QueueUrl=self.stack.alert_sink_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 def _latency(stack: EmbeddedStack, jpegs: list[bytes]) -> dict[str, float]:
