@@ -246,10 +246,12 @@ class LocalApi:
 
 
 def serve_in_thread(
-    host: str = "127.0.0.1", port: int = 0, api_key: str | None = None, static_dir: Path | str = WEBUI_DIR
+    host: str = "127.0.0.1", port: int = 0, api_key: str | None = None, static_dir: Path | str = WEBUI_DIR,
+    handler: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None,
 ) -> LocalApi:
-    """Serve the UI and the API on a daemon thread; ``port=0`` picks a free port."""
-    handler = load_handler()
+    """Serve the UI and the API on a daemon thread; ``port=0`` picks a free port. ``handler`` replaces
+    the in-process ``lambda_handler`` (the embedded stack passes its Lambda runtime's invoke)."""
+    handler = handler or load_handler()
     server = _Server((host, port), _RequestHandler)
     server.api_key = api_key or secrets.token_urlsafe(24)
     server.static_dir = Path(static_dir)

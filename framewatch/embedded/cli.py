@@ -47,6 +47,7 @@ def _up(args: argparse.Namespace) -> int:
               "on the stream")
         if stack.ui is not None:
             print(f"web UI: {stack.ui.url}/  (API key {stack.ui.api_key})")
+        print(f"function logs (as CloudWatch Logs would keep them): {options.data_dir / 'logs'}")
         print("send frames from another terminal with:")
         print(f"  AWS_ENDPOINT_URL={stack.moto_url} AWS_ACCESS_KEY_ID=framewatch-local "
               f"AWS_SECRET_ACCESS_KEY=framewatch-local AWS_DEFAULT_REGION={options.region} \\")

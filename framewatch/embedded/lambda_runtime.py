@@ -9,14 +9,16 @@ names it would see on AWS (and Retry/Catch match them the same way).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import json
 import sys
 import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -42,6 +44,53 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+class FunctionLogs(io.TextIOBase):
+    """Stands in for ``sys.stdout``: what a handler prints goes to its function's log file, as Lambda
+    sends it to CloudWatch Logs (Powertools' JSON logs and EMF metrics), and everything else still
+    reaches the terminal. Which function is running is known per thread."""
+
+    def __init__(self, terminal: Any, folder: Path) -> None:
+        super().__init__()
+        self.terminal, self.folder = terminal, folder
+        self._current = threading.local()
+        self._files: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        folder.mkdir(parents=True, exist_ok=True)
+
+    @contextlib.contextmanager
+    def function(self, name: str) -> Iterator[None]:
+        previous = getattr(self._current, "name", None)
+        self._current.name = name
+        try:
+            yield
+        finally:
+            self._current.name = previous
+
+    def write(self, text: str) -> int:
+        name = getattr(self._current, "name", None)
+        if name is None:
+            return int(self.terminal.write(text))
+        with self._lock:
+            if name not in self._files:
+                self._files[name] = (self.folder / f"{name}.log").open("a", buffering=1)
+            return int(self._files[name].write(text))
+
+    def flush(self) -> None:
+        self.terminal.flush()
+
+    def isatty(self) -> bool:
+        return bool(self.terminal.isatty())
+
+    def fileno(self) -> int:
+        return int(self.terminal.fileno())
+
+    def close_files(self) -> None:
+        with self._lock:
+            for handle in self._files.values():
+                handle.close()
+            self._files.clear()
+
+
 @dataclass
 class Invocation:
     function: str
@@ -59,6 +108,19 @@ class LocalLambdaRuntime:
         self._lock = threading.Lock()
         self.invocations: list[Invocation] = []
         self.fault: Callable[[str, Any], None] | None = None  # tests inject failures here
+        self.logs: FunctionLogs | None = None
+
+    def capture_output(self, folder: Path) -> None:
+        """From now on handlers print into ``folder/<function>.log`` (set before handlers load, since
+        loggers keep the stream they were created with)."""
+        if not isinstance(sys.stdout, FunctionLogs):
+            sys.stdout = FunctionLogs(sys.stdout, folder)
+        self.logs = sys.stdout
+
+    def release_output(self) -> None:
+        if self.logs is not None and sys.stdout is self.logs:
+            sys.stdout = self.logs.terminal
+            self.logs.close_files()
 
     def register(self, function_name: str, props: dict[str, Any]) -> None:
         code_dir = local_path(props["Code"])
@@ -99,9 +161,10 @@ class LocalLambdaRuntime:
         started = time.monotonic()
         error = None
         try:
-            if self.fault:
-                self.fault(function_name, event)
-            result = handler(event, context)
+            with self.logs.function(function_name) if self.logs else contextlib.nullcontext():
+                if self.fault:
+                    self.fault(function_name, event)
+                result = handler(event, context)
             payload, errored = json.dumps(result, default=str), False
         except Exception as exc:
             error = type(exc).__name__

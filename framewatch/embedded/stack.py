@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import os
 import socket
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,9 +34,6 @@ _FAKE_CREDENTIALS = {
 # What the Lambda service would provide or what makes no sense offline (no X-Ray daemon here).
 _RUNTIME_ENV = {
     "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_METRICS_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
-    "LOG_LEVEL": "WARNING",
 }
 
 
@@ -166,6 +165,7 @@ class EmbeddedStack:
         requests.post(f"{self.moto_url}/moto-api/reset", timeout=10).raise_for_status()
         requests.post(f"{self.moto_url}/moto-api/config",
                       json={"stepfunctions": {"execute_state_machine": True}}, timeout=10).raise_for_status()
+        self.runtime.capture_output(self.data_dir / "logs")  # like CloudWatch Logs, one file per function
         lambda_runtime.install(self.runtime)
         rules.install(self.router)
         emulator_speedups.install()
@@ -263,7 +263,21 @@ class EmbeddedStack:
         # Express history is in CloudWatch Logs on AWS (the template links the console); here the
         # emulator keeps it, and the UI's own page shows it.
         self._set_env({"EXECUTION_URL_TEMPLATE": "/executions.html?arn={execution_arn}"})
-        self.ui = local_server.serve_in_thread(host=self.options.ui_host, port=self.ui_port)
+        self.ui = local_server.serve_in_thread(host=self.options.ui_host, port=self.ui_port,
+                                               handler=self._api_handler())
+
+    def _api_handler(self) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+        """API Gateway's proxy integration: the frames API function, run by the Lambda runtime."""
+        assert self.deployed
+        name, arn = self.resource("FramesApiFunction"), self.deployed.attrs["FramesApiFunction"]["Arn"]
+
+        def invoke(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            payload, errored = self.runtime.invoke(name, arn, event)
+            if errored:
+                raise RuntimeError(f"frames API function failed: {payload[:300]}")
+            return dict(json.loads(payload))
+
+        return invoke
 
     # ------------------------------------------------------------------ queries
     def resource(self, logical_id: str) -> str:
@@ -294,6 +308,7 @@ class EmbeddedStack:
                 self._vision.kill()
         if self._moto is not None:
             self._moto.stop()
+        self.runtime.release_output()
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
