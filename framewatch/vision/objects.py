@@ -112,7 +112,31 @@ def to_detections(
     return sorted(found, key=lambda d: d.score, reverse=True)
 
 
-class NanoDet:
+class OnnxDetector:
+    """What every ONNX detector shares: run the session, then map boxes back onto the image.
+    Subclasses say how to fill the input tensor (``preprocess``) and read the outputs (``decode``)."""
+
+    session: Any
+    input_name: str
+    names: tuple[str, ...]
+    min_score: float
+
+    def preprocess(self, bgr: np.ndarray) -> tuple[np.ndarray, Placement]:
+        raise NotImplementedError
+
+    def decode(self, outputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def infer(self, tensor: np.ndarray) -> list[np.ndarray]:
+        return self.session.run(None, {self.input_name: tensor})
+
+    def detect(self, bgr: np.ndarray) -> list[Detection]:
+        tensor, placement = self.preprocess(bgr)
+        boxes, scores, classes = self.decode(self.infer(tensor))
+        return to_detections(boxes, scores, classes, self.names, placement, bgr.shape)
+
+
+class NanoDet(OnnxDetector):
     """NanoDet-m 416 (GFL head, 11 distance bins) converted from TF.js by models/convert."""
 
     size = 416
@@ -137,14 +161,6 @@ class NanoDet:
         canvas, placement = letterbox(bgr, self.size, pad=0)
         tensor = (canvas.astype(np.float32) - self.mean) / self.std
         return np.ascontiguousarray(tensor.transpose(2, 0, 1)[None]), placement
-
-    def infer(self, tensor: np.ndarray) -> list[np.ndarray]:
-        return self.session.run(None, {self.input_name: tensor})
-
-    def detect(self, bgr: np.ndarray) -> list[Detection]:
-        tensor, placement = self.preprocess(bgr)
-        boxes, scores, classes = self.decode(self.infer(tensor))
-        return to_detections(boxes, scores, classes, self.names, placement, bgr.shape)
 
     def decode(self, outputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # The converted graph's output names say nothing useful; shapes do: (cells, 80) are

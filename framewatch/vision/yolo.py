@@ -17,11 +17,10 @@ import numpy as np
 from framewatch.core.labels import COCO_CLASSES
 from framewatch.vision.objects import (
     DEFAULT_THREADS,
-    Detection,
+    OnnxDetector,
     Placement,
     letterbox,
     session,
-    to_detections,
 )
 
 DEFAULT_SIZE = 640
@@ -45,7 +44,7 @@ def class_names(metadata: dict[str, str], count: int) -> tuple[str, ...]:
     return tuple(f"class {i}" for i in range(count))
 
 
-class YoloDetector:
+class YoloDetector(OnnxDetector):
     def __init__(
         self, path: Path, threads: int = DEFAULT_THREADS, min_score: float = MIN_SCORE, loaded: Any = None
     ) -> None:
@@ -64,14 +63,6 @@ class YoloDetector:
         canvas, placement = letterbox(bgr, self.size, pad=114, center=True)
         tensor = canvas[:, :, ::-1].astype(np.float32) / 255.0  # BGR -> RGB, 0..1
         return np.ascontiguousarray(tensor.transpose(2, 0, 1)[None]), placement
-
-    def infer(self, tensor: np.ndarray) -> list[np.ndarray]:
-        return self.session.run(None, {self.input_name: tensor})
-
-    def detect(self, bgr: np.ndarray) -> list[Detection]:
-        tensor, placement = self.preprocess(bgr)
-        boxes, scores, classes = self.decode(self.infer(tensor))
-        return to_detections(boxes, scores, classes, self.names, placement, bgr.shape)
 
     def decode(self, outputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rows = np.asarray(outputs[0])[0].T  # (N, 4 + classes)
