@@ -50,15 +50,26 @@ TARGETS: dict[str, tuple[str, str]] = {
 
 
 def _machine() -> dict[str, Any]:
-    packages = {name: version(name) for name in
-                ("moto", "onnxruntime", "opencv-python-headless", "boto3", "aws-lambda-powertools")}
-    return {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "packages": packages}
+    packages = {
+        name: version(name)
+        for name in ("moto", "onnxruntime", "opencv-python-headless", "boto3", "aws-lambda-powertools")
+    }
+    return {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": packages,
+    }
 
 
 def _git_commit() -> str:
-    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            check=False, cwd=Path(__file__).resolve().parent)
+    result = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent,
+    )
     return result.stdout.strip() or "unknown"
 
 
@@ -69,8 +80,9 @@ def main() -> int:
         print(f"running {name} bench...", file=sys.stderr, flush=True)
         results.update(module.run())
         print(f"  {name} done in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
-    results["peak_rss_mb"] = max(results.get(k, 0) for k in
-                                 ("peak_rss_mb_stack", "peak_rss_mb_vision", "capture_peak_rss_mb_stalled"))
+    results["peak_rss_mb"] = max(
+        results.get(k, 0) for k in ("peak_rss_mb_stack", "peak_rss_mb_vision", "capture_peak_rss_mb_stalled")
+    )
     results["machine"] = _machine()
     results["git_commit"] = _git_commit()
 
@@ -80,8 +92,10 @@ def main() -> int:
             value = results[key]
             shown = f"{value:.2f}" if isinstance(value, float) else str(value)
             print(f"{label:52} {shown:>10}  {target}")
-    print(f"machine: {results['machine']['cores']} cores, Python {results['machine']['python']}, "
-          f"commit {results['git_commit']}")
+    print(
+        f"machine: {results['machine']['cores']} cores, Python {results['machine']['python']}, "
+        f"commit {results['git_commit']}"
+    )
 
     RESULTS.mkdir(exist_ok=True)
     text = json.dumps(results, indent=2, sort_keys=True)

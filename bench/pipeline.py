@@ -38,8 +38,15 @@ def _clip_jpegs() -> list[bytes]:
 
 
 def _record(camera: str, seq: int, jpeg: bytes, frame_id: str) -> bytes:
-    return FrameRecord(camera_id=camera, frame_id=frame_id, captured_at=datetime.now(UTC), seq=seq,
-                       width=640, height=272, image=base64.b64encode(jpeg).decode()).to_json()
+    return FrameRecord(
+        camera_id=camera,
+        frame_id=frame_id,
+        captured_at=datetime.now(UTC),
+        seq=seq,
+        width=640,
+        height=272,
+        image=base64.b64encode(jpeg).decode(),
+    ).to_json()
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -49,12 +56,14 @@ def _percentile(values: list[float], share: float) -> float:
 
 def _throughput(stack: EmbeddedStack, jpegs: list[bytes], camera: str = "backlog") -> float:
     kinesis = client("kinesis")
-    records = [{"Data": _record(camera, n, jpeg, f"{camera}-{n}"), "PartitionKey": camera}
-               for n, jpeg in enumerate(jpegs)]
+    records = [
+        {"Data": _record(camera, n, jpeg, f"{camera}-{n}"), "PartitionKey": camera}
+        for n, jpeg in enumerate(jpegs)
+    ]
     before = stack.pipes[0].stats.records
     started = time.monotonic()
     for start in range(0, len(records), 100):
-        kinesis.put_records(StreamName=stack.stream_name, Records=records[start:start + 100])
+        kinesis.put_records(StreamName=stack.stream_name, Records=records[start : start + 100])
     stack.pipes[0].wait_idle(before + len(records), timeout=900)
     return len(records) / (time.monotonic() - started)
 
@@ -69,8 +78,10 @@ class _Watcher:
         self.visible: dict[str, float] = {}
         self.alerted: dict[str, float] = {}
         self.stop = threading.Event()
-        self._threads = [threading.Thread(target=self._watch_api, daemon=True),
-                         threading.Thread(target=self._watch_alerts, daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._watch_api, daemon=True),
+            threading.Thread(target=self._watch_alerts, daemon=True),
+        ]
 
     def start(self) -> None:
         for thread in self._threads:
@@ -81,8 +92,9 @@ class _Watcher:
             thread.join(timeout)
 
     def _watch_api(self) -> None:
-        request = urllib.request.Request(f"{self.stack.ui.url}/api/frames?limit=10",
-                                         headers={"x-api-key": self.stack.ui.api_key})
+        request = urllib.request.Request(
+            f"{self.stack.ui.url}/api/frames?limit=10", headers={"x-api-key": self.stack.ui.api_key}
+        )
         while not self.stop.is_set():
             with urllib.request.urlopen(request, timeout=5) as response:
                 frames = json.load(response).get("frames", [])
@@ -95,8 +107,9 @@ class _Watcher:
     def _watch_alerts(self) -> None:
         sqs = client("sqs")
         while not self.stop.is_set():
-            messages = sqs.receive_message(QueueUrl=self.stack.alert_sink_url, MaxNumberOfMessages=10,
-                                           WaitTimeSeconds=1).get("Messages", [])
+            messages = sqs.receive_message(
+                QueueUrl=self.stack.alert_sink_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+            ).get("Messages", [])
             now = time.time()
             for message in messages:
                 camera = json.loads(message["Body"])["MessageAttributes"]["camera_id"]["Value"]
@@ -115,8 +128,10 @@ def _latency(stack: EmbeddedStack, jpegs: list[bytes]) -> dict[str, float]:
     for n, jpeg in enumerate(people):
         camera = f"lat-{n:03d}"
         captured[camera] = time.time()
-        kinesis.put_records(StreamName=stack.stream_name, Records=[
-            {"Data": _record(camera, n, jpeg, f"{camera}-0"), "PartitionKey": camera}])
+        kinesis.put_records(
+            StreamName=stack.stream_name,
+            Records=[{"Data": _record(camera, n, jpeg, f"{camera}-0"), "PartitionKey": camera}],
+        )
         next_at += 1 / LATENCY_FPS
         time.sleep(max(0.0, next_at - time.monotonic()))
     deadline = time.monotonic() + 120
@@ -143,8 +158,11 @@ _STAGES = {
     "framewatch-IdentifyFacesFunction": "stage_faces_ms",
     "framewatch-EvaluateFunction": "stage_evaluate_ms",
 }
-_NATIVE = {"Record frame": "stage_enrich_ms", "Claim alert slot": "stage_dedupe_ms",
-           "Send alert": "stage_notify_ms"}
+_NATIVE = {
+    "Record frame": "stage_enrich_ms",
+    "Claim alert slot": "stage_dedupe_ms",
+    "Send alert": "stage_notify_ms",
+}
 
 
 def _stages(stack: EmbeddedStack) -> dict[str, float]:
@@ -191,8 +209,10 @@ def run() -> dict[str, float]:
         options = StackOptions(data_dir=Path(tmp) / "data", watchlist=watchlist)
         with EmbeddedStack(options) as stack:
             _throughput(stack, jpegs[:20], camera="warmup")  # models loaded, handlers imported
-            results: dict[str, float] = {"e2e_frames_per_s": round(_throughput(stack, jpegs), 2),
-                                         "e2e_frames": len(jpegs)}
+            results: dict[str, float] = {
+                "e2e_frames_per_s": round(_throughput(stack, jpegs), 2),
+                "e2e_frames": len(jpegs),
+            }
             results.update(_latency(stack, jpegs))
             results.update(_stages(stack))
             assert stack._vision is not None

@@ -50,16 +50,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         from botocore.exceptions import EndpointConnectionError, NoCredentialsError, NoRegionError
 
         if isinstance(exc, NoRegionError):
-            print("framewatch: error: no AWS region set; set AWS_DEFAULT_REGION (or AWS_REGION) or run "
-                  "`aws configure`, or use the embedded stack with `framewatch up`", file=sys.stderr)
+            print(
+                "framewatch: error: no AWS region set; set AWS_DEFAULT_REGION (or AWS_REGION) or run "
+                "`aws configure`, or use the embedded stack with `framewatch up`",
+                file=sys.stderr,
+            )
             return 2
         if isinstance(exc, NoCredentialsError):
-            print("framewatch: error: no AWS credentials found; run `aws configure` or set "
-                  "AWS_PROFILE, or use the embedded stack with `framewatch up`", file=sys.stderr)
+            print(
+                "framewatch: error: no AWS credentials found; run `aws configure` or set "
+                "AWS_PROFILE, or use the embedded stack with `framewatch up`",
+                file=sys.stderr,
+            )
             return 2
         if isinstance(exc, EndpointConnectionError):
-            print(f"framewatch: error: cannot reach {exc.kwargs.get('endpoint_url')}; is the "
-                  "endpoint running and AWS_ENDPOINT_URL set right?", file=sys.stderr)
+            print(
+                f"framewatch: error: cannot reach {exc.kwargs.get('endpoint_url')}; is the "
+                "endpoint running and AWS_ENDPOINT_URL set right?",
+                file=sys.stderr,
+            )
             return 2
         raise
 

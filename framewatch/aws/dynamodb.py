@@ -13,7 +13,7 @@ def people_names(table: str, person_ids: set[str]) -> dict[str, str]:
     names: dict[str, str] = {}
     for start in range(0, len(keys), 100):  # BatchGetItem takes at most 100 keys
         projection = "person_id, display_name"
-        request = {table: {"Keys": keys[start:start + 100], "ProjectionExpression": projection}}
+        request = {table: {"Keys": keys[start : start + 100], "ProjectionExpression": projection}}
         while request:
             response = client("dynamodb").batch_get_item(RequestItems=request)
             for item in response.get("Responses", {}).get(table, []):

@@ -17,10 +17,13 @@ def queue_url(name: str) -> str:
 
 
 def receive_messages(url: str, visibility_seconds: int, wait_seconds: int = 1) -> list[dict[str, Any]]:
-    response = client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                             VisibilityTimeout=visibility_seconds,
-                                             WaitTimeSeconds=wait_seconds,
-                                             MessageSystemAttributeNames=["SentTimestamp"])
+    response = client("sqs").receive_message(
+        QueueUrl=url,
+        MaxNumberOfMessages=10,
+        VisibilityTimeout=visibility_seconds,
+        WaitTimeSeconds=wait_seconds,
+        MessageSystemAttributeNames=["SentTimestamp"],
+    )
     return list(response.get("Messages", []))
 
 
@@ -35,7 +38,8 @@ def release_message(url: str, receipt_handle: str) -> None:
 
 def queue_depth(url: str) -> int:
     attributes = client("sqs").get_queue_attributes(
-        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
     )["Attributes"]
     return sum(int(value) for value in attributes.values())
 
@@ -52,8 +56,11 @@ def put_record(stream: str, data: bytes, partition_key: str) -> str:
 
 
 def scan(table: str, projection: str, names: dict[str, str]) -> Iterator[dict[str, Any]]:
-    pages = client("dynamodb").get_paginator("scan").paginate(
-        TableName=table, ProjectionExpression=projection, ExpressionAttributeNames=names)
+    pages = (
+        client("dynamodb")
+        .get_paginator("scan")
+        .paginate(TableName=table, ProjectionExpression=projection, ExpressionAttributeNames=names)
+    )
     for page in pages:
         yield from page.get("Items", [])
 
@@ -62,7 +69,7 @@ def delete_items(table: str, keys: list[dict[str, Any]]) -> int:
     """BatchWriteItem deletes, 25 at a time, retrying what DynamoDB hands back unprocessed."""
     dynamodb = client("dynamodb")
     for start in range(0, len(keys), 25):
-        request = {table: [{"DeleteRequest": {"Key": key}} for key in keys[start:start + 25]]}
+        request = {table: [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]}
         while request:
             request = dynamodb.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
     return len(keys)
@@ -79,7 +86,7 @@ def list_objects(bucket: str, prefix: str) -> Iterator[dict[str, Any]]:
 def delete_objects(bucket: str, keys: list[str]) -> int:
     s3 = client("s3")
     for start in range(0, len(keys), 1000):
-        chunk = [{"Key": key} for key in keys[start:start + 1000]]
+        chunk = [{"Key": key} for key in keys[start : start + 1000]]
         s3.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
     return len(keys)
 
@@ -95,10 +102,12 @@ def empty_bucket(bucket: str) -> int:
             return 0
         raise
     for page in pages:
-        entries = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                   for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        entries = [
+            {"Key": v["Key"], "VersionId": v["VersionId"]}
+            for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        ]
         for start in range(0, len(entries), 1000):
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": entries[start:start + 1000], "Quiet": True})
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": entries[start : start + 1000], "Quiet": True})
         deleted += len(entries)
     return deleted
 
@@ -111,13 +120,17 @@ def bucket_exists(bucket: str) -> bool:
     return True
 
 
-def read_records(stream: str, shard_id: str, first: str, last: str,
-                 limit: int = 10_000) -> list[dict[str, Any]]:
+def read_records(
+    stream: str, shard_id: str, first: str, last: str, limit: int = 10_000
+) -> list[dict[str, Any]]:
     """Records of one shard from sequence number ``first`` to ``last`` inclusive (while retained)."""
     kinesis = client("kinesis")
-    iterator = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard_id,
-                                          ShardIteratorType="AT_SEQUENCE_NUMBER",
-                                          StartingSequenceNumber=first)["ShardIterator"]
+    iterator = kinesis.get_shard_iterator(
+        StreamName=stream,
+        ShardId=shard_id,
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StartingSequenceNumber=first,
+    )["ShardIterator"]
     found: list[dict[str, Any]] = []
     while iterator and len(found) < limit:
         response = kinesis.get_records(ShardIterator=iterator, Limit=100)

@@ -30,14 +30,17 @@ def detect_faces(source: bytes | tuple[str, str]) -> list[dict[str, Any]]:
     return list(response.get("FaceDetails", []))
 
 
-def search_largest_face(source: bytes | tuple[str, str], *, collection_id: str,
-                        threshold: float) -> dict[str, Any] | None:
+def search_largest_face(
+    source: bytes | tuple[str, str], *, collection_id: str, threshold: float
+) -> dict[str, Any] | None:
     """The best collection match for the largest face in the image, or None."""
     rekognition = client("rekognition")
     try:
         response = rekognition.search_faces_by_image(
-            CollectionId=collection_id, Image=image_of(source),
-            FaceMatchThreshold=threshold, MaxFaces=1,
+            CollectionId=collection_id,
+            Image=image_of(source),
+            FaceMatchThreshold=threshold,
+            MaxFaces=1,
         )
     except rekognition.exceptions.InvalidParameterException:
         return None  # no face in the crop: the detector and the crop disagreed at the edge
@@ -55,4 +58,3 @@ def index_face(bucket: str, key: str, *, collection_id: str, external_id: str) -
         DetectionAttributes=["DEFAULT"],
     )
     return list(response.get("FaceRecords", []))
-

@@ -89,8 +89,9 @@ def executions(arn: str, since: datetime, limit: int, failed_only: bool) -> list
             raise
         group = log_group_of(describe(arn))
         if group is None:
-            raise LookupError(f"{arn} is an Express workflow without a log group; its executions "
-                              "are not kept anywhere") from exc
+            raise LookupError(
+                f"{arn} is an Express workflow without a log group; its executions are not kept anywhere"
+            ) from exc
         return executions_in_log_group(group, since, limit, failed_only)
     return found
 
@@ -102,8 +103,14 @@ def _described(execution_arn: str, status: str, stopped: datetime | None) -> Exe
             detail = client("stepfunctions").describe_execution(executionArn=execution_arn)
         except ClientError:
             detail = {}
-    return Execution(execution_arn, status, stopped, str(detail.get("error", "")),
-                     str(detail.get("cause", "")), "list_executions")
+    return Execution(
+        execution_arn,
+        status,
+        stopped,
+        str(detail.get("error", "")),
+        str(detail.get("cause", "")),
+        "list_executions",
+    )
 
 
 def log_group_of(machine: dict[str, Any]) -> str | None:
@@ -114,8 +121,12 @@ def log_group_of(machine: dict[str, Any]) -> str | None:
     return None
 
 
-_STATUS = {"ExecutionSucceeded": "SUCCEEDED", "ExecutionFailed": "FAILED",
-           "ExecutionTimedOut": "TIMED_OUT", "ExecutionAborted": "ABORTED"}
+_STATUS = {
+    "ExecutionSucceeded": "SUCCEEDED",
+    "ExecutionFailed": "FAILED",
+    "ExecutionTimedOut": "TIMED_OUT",
+    "ExecutionAborted": "ABORTED",
+}
 
 
 def executions_in_log_group(group: str, since: datetime, limit: int, failed_only: bool) -> list[Execution]:
@@ -124,8 +135,11 @@ def executions_in_log_group(group: str, since: datetime, limit: int, failed_only
     wanted = ("ExecutionFailed",) if failed_only else FINAL_TYPES
     pattern = '"ExecutionFailed"' if failed_only else ""
     found: list[Execution] = []
-    pages = client("logs").get_paginator("filter_log_events").paginate(
-        logGroupName=group, startTime=int(since.timestamp() * 1000), filterPattern=pattern)
+    pages = (
+        client("logs")
+        .get_paginator("filter_log_events")
+        .paginate(logGroupName=group, startTime=int(since.timestamp() * 1000), filterPattern=pattern)
+    )
     for page in pages:
         for event in page.get("events", []):
             try:
@@ -137,8 +151,16 @@ def executions_in_log_group(group: str, since: datetime, limit: int, failed_only
             details = entry.get("details") or {}
             stamp = entry.get("event_timestamp") or event.get("timestamp")
             stopped = datetime.fromtimestamp(int(stamp) / 1000, UTC) if stamp else None
-            found.append(Execution(str(entry.get("execution_arn", "")), _STATUS[entry["type"]], stopped,
-                                   str(details.get("error", "")), str(details.get("cause", "")), group))
+            found.append(
+                Execution(
+                    str(entry.get("execution_arn", "")),
+                    _STATUS[entry["type"]],
+                    stopped,
+                    str(details.get("error", "")),
+                    str(details.get("cause", "")),
+                    group,
+                )
+            )
     found.sort(key=lambda f: f.stopped_at or datetime.min.replace(tzinfo=UTC), reverse=True)
     return found[:limit]
 
@@ -148,8 +170,7 @@ def _sync_client() -> Any:
     it on its one host, where that prefix would not resolve."""
     overridden = bool(os.environ.get("AWS_ENDPOINT_URL_SFN") or os.environ.get("AWS_ENDPOINT_URL"))
     # One attempt: a retried StartSyncExecution would run the workflow twice.
-    config = Config(retries={"total_max_attempts": 1}, read_timeout=330,
-                    inject_host_prefix=not overridden)
+    config = Config(retries={"total_max_attempts": 1}, read_timeout=330, inject_host_prefix=not overridden)
     return boto3.session.Session().client("stepfunctions", config=config)
 
 
@@ -158,8 +179,13 @@ def run_to_completion(arn: str, payload: Any, name: str, timeout: float = 330) -
     document = json.dumps(payload)
     try:
         result = _sync_client().start_sync_execution(stateMachineArn=arn, name=name, input=document)
-        return Outcome(str(result["executionArn"]), str(result["status"]), str(result.get("error", "")),
-                       str(result.get("cause", "")), _json(result.get("output")))
+        return Outcome(
+            str(result["executionArn"]),
+            str(result["status"]),
+            str(result.get("error", "")),
+            str(result.get("cause", "")),
+            _json(result.get("output")),
+        )
     except ClientError as exc:
         if _code(exc) not in _NO_SYNC:
             raise
@@ -169,8 +195,13 @@ def run_to_completion(arn: str, payload: Any, name: str, timeout: float = 330) -
     while True:
         status = sfn.describe_execution(executionArn=execution)
         if status["status"] != "RUNNING" or time.monotonic() > deadline:
-            return Outcome(str(execution), str(status["status"]), str(status.get("error", "")),
-                           str(status.get("cause", "")), _json(status.get("output")))
+            return Outcome(
+                str(execution),
+                str(status["status"]),
+                str(status.get("error", "")),
+                str(status.get("cause", "")),
+                _json(status.get("output")),
+            )
         time.sleep(0.1)
 
 

@@ -41,8 +41,7 @@ def alert_id(frame_id: str, key: str) -> str:
     return hashlib.sha256(f"{frame_id}|{key}".encode()).hexdigest()[:20]
 
 
-def build_match(hit: Hit, frame: FrameRef, *, window_seconds: int, tz: tzinfo,
-                frame_link: str) -> Match:
+def build_match(hit: Hit, frame: FrameRef, *, window_seconds: int, tz: tzinfo, frame_link: str) -> Match:
     captured = parse_captured_at(frame.captured_at)
     captured_epoch = int(captured.timestamp())
     key = dedupe_key(frame.camera_id, hit.rule, hit.subject)

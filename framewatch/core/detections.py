@@ -77,6 +77,8 @@ def box_from_rekognition(box: dict) -> Box:
 
 def _box(box: dict) -> Box:
     return Box(
-        left=box.get("Left", 0.0), top=box.get("Top", 0.0),
-        width=box.get("Width", 0.0), height=box.get("Height", 0.0),
+        left=box.get("Left", 0.0),
+        top=box.get("Top", 0.0),
+        width=box.get("Width", 0.0),
+        height=box.get("Height", 0.0),
     )

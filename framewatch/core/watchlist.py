@@ -171,18 +171,34 @@ def _label_hits(rule: Rule, label: Label) -> list[Hit]:
     needs_box = bool(rule.zones) or rule.min_box_area > 0
     if label.instances:
         boxes = [
-            inst for inst in label.instances
+            inst
+            for inst in label.instances
             if inst.confidence >= rule.min_confidence and rule.box_counts(inst.box)
         ]
         if not boxes:
             return []
         best = max(boxes, key=lambda inst: inst.confidence)
-        return [Hit(rule=rule.name, kind="label", subject=label.name, subject_name=label.name,
-                    confidence=best.confidence, box=best.box)]
+        return [
+            Hit(
+                rule=rule.name,
+                kind="label",
+                subject=label.name,
+                subject_name=label.name,
+                confidence=best.confidence,
+                box=best.box,
+            )
+        ]
     if needs_box or label.confidence < rule.min_confidence:
         return []  # a scene-level label has no box to place in a zone
-    return [Hit(rule=rule.name, kind="label", subject=label.name, subject_name=label.name,
-                confidence=label.confidence)]
+    return [
+        Hit(
+            rule=rule.name,
+            kind="label",
+            subject=label.name,
+            subject_name=label.name,
+            confidence=label.confidence,
+        )
+    ]
 
 
 def _face_hits(rule: Rule, face: Face) -> list[Hit]:
@@ -192,10 +208,25 @@ def _face_hits(rule: Rule, face: Face) -> list[Hit]:
         wanted = {p.casefold() for p in rule.people}
         names = {face.person_id.casefold(), (face.person_name or "").casefold()}
         if names & wanted:
-            return [Hit(rule=rule.name, kind="person", subject=face.person_id,
-                        subject_name=face.person_name or face.person_id,
-                        confidence=face.similarity or face.confidence, box=face.box)]
+            return [
+                Hit(
+                    rule=rule.name,
+                    kind="person",
+                    subject=face.person_id,
+                    subject_name=face.person_name or face.person_id,
+                    confidence=face.similarity or face.confidence,
+                    box=face.box,
+                )
+            ]
     if not face.known and rule.unknown_faces:
-        return [Hit(rule=rule.name, kind="unknown_face", subject="unknown-face",
-                    subject_name="an unknown face", confidence=face.confidence, box=face.box)]
+        return [
+            Hit(
+                rule=rule.name,
+                kind="unknown_face",
+                subject="unknown-face",
+                subject_name="an unknown face",
+                confidence=face.confidence,
+                box=face.box,
+            )
+        ]
     return []

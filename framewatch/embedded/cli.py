@@ -12,11 +12,16 @@ DEFAULT_DATA_DIR = Path("var/framewatch")
 def register(subparsers: Any) -> None:
     up = subparsers.add_parser("up", help="run the embedded stack (no AWS account) until Ctrl+C")
     up.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="where local state lives")
-    up.add_argument("--watchlist", type=Path, default=None,
-                    help="watch-list YAML (default config/watchlist.yaml)")
+    up.add_argument(
+        "--watchlist", type=Path, default=None, help="watch-list YAML (default config/watchlist.yaml)"
+    )
     up.add_argument("--ui-port", type=int, default=8080, help="port of the web UI (0 picks one)")
-    up.add_argument("--snapshot-interval", type=float, default=5.0,
-                    help="seconds between saves of tables and images to the data dir (default 5)")
+    up.add_argument(
+        "--snapshot-interval",
+        type=float,
+        default=5.0,
+        help="seconds between saves of tables and images to the data dir (default 5)",
+    )
     up.set_defaults(func=_up)
 
     demo = subparsers.add_parser("demo", help="`up` plus a bundled clip streamed through the pipeline")
@@ -36,23 +41,33 @@ def _up(args: argparse.Namespace) -> int:
     from framewatch.embedded.demo import _wait_for_interrupt
     from framewatch.embedded.stack import DEFAULT_WATCHLIST, EmbeddedStack, StackOptions
 
-    options = StackOptions(data_dir=args.data_dir, watchlist=args.watchlist or DEFAULT_WATCHLIST,
-                           ui_port=args.ui_port, snapshot_interval=args.snapshot_interval)
+    options = StackOptions(
+        data_dir=args.data_dir,
+        watchlist=args.watchlist or DEFAULT_WATCHLIST,
+        ui_port=args.ui_port,
+        snapshot_interval=args.snapshot_interval,
+    )
     with EmbeddedStack(options) as stack:
         print(f"framewatch is up (stack {options.stack_name}, data in {options.data_dir})")
         restored = ", ".join(f"{count} {kind}" for kind, count in stack.restored.items() if count)
         print(f"restored from the last snapshot: {restored}" if restored else "starting with no saved data")
-        print(f"people, frames, alerts and images are saved every {args.snapshot_interval:g} s; "
-              f"a crash loses at most the last {args.snapshot_interval:g} s, and records still waiting "
-              "on the stream")
+        print(
+            f"people, frames, alerts and images are saved every {args.snapshot_interval:g} s; "
+            f"a crash loses at most the last {args.snapshot_interval:g} s, and records still waiting "
+            "on the stream"
+        )
         if stack.ui is not None:
             print(f"web UI: {stack.ui.url}/  (API key {stack.ui.api_key})")
         print(f"function logs (as CloudWatch Logs would keep them): {options.data_dir / 'logs'}")
         print("send frames from another terminal with:")
-        print(f"  AWS_ENDPOINT_URL={stack.moto_url} AWS_ACCESS_KEY_ID=framewatch-local "
-              f"AWS_SECRET_ACCESS_KEY=framewatch-local AWS_DEFAULT_REGION={options.region} \\")
-        print(f"  framewatch capture VIDEO_OR_URL --camera cam1 --stream {stack.stream_name} "
-              f"--bucket {stack.media_bucket}")
+        print(
+            f"  AWS_ENDPOINT_URL={stack.moto_url} AWS_ACCESS_KEY_ID=framewatch-local "
+            f"AWS_SECRET_ACCESS_KEY=framewatch-local AWS_DEFAULT_REGION={options.region} \\"
+        )
+        print(
+            f"  framewatch capture VIDEO_OR_URL --camera cam1 --stream {stack.stream_name} "
+            f"--bucket {stack.media_bucket}"
+        )
         print("press Ctrl+C to stop", flush=True)
         _wait_for_interrupt()
     return 0
@@ -66,15 +81,20 @@ def _demo(args: argparse.Namespace) -> int:
     if args.every < 1:
         raise UserError("--every must be 1 or more")
     clip = args.clip or clip_path("bikes.mp4")
-    run_demo(clip, every=args.every, exit_after=args.exit, data_dir=args.data_dir,
-             emit=lambda line: print(line, flush=True))
+    run_demo(
+        clip,
+        every=args.every,
+        exit_after=args.exit,
+        data_dir=args.data_dir,
+        emit=lambda line: print(line, flush=True),
+    )
     return 0
 
 
 def _alerts(args: argparse.Namespace) -> int:
     from framewatch.embedded import report
 
-    rows = report.alerts(f"{args.stack}-alerts")[-args.limit:]
+    rows = report.alerts(f"{args.stack}-alerts")[-args.limit :]
     for row in rows:
         print(f"{row.alert_key[:23]}  {row.status:<10} {row.camera_id:<12} {row.subject:<14} {row.rule}")
     if not rows:

@@ -53,8 +53,21 @@ class Watcher(threading.Thread):
 
 def run_capture(stack: EmbeddedStack, clip: Path, every: int) -> dict[str, Any]:
     """The capture client as a user runs it, pointed at the embedded Kinesis stream."""
-    command = [sys.executable, "-m", "framewatch.cli", "capture", str(clip), "--camera", DEMO_CAMERA,
-               "--every", str(every), "--stream", stack.stream_name, "--bucket", stack.media_bucket]
+    command = [
+        sys.executable,
+        "-m",
+        "framewatch.cli",
+        "capture",
+        str(clip),
+        "--camera",
+        DEMO_CAMERA,
+        "--every",
+        str(every),
+        "--stream",
+        stack.stream_name,
+        "--bucket",
+        stack.media_bucket,
+    ]
     result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ), check=False)
     summary_lines = [line for line in result.stdout.splitlines() if line.startswith("CAPTURE_SUMMARY ")]
     if result.returncode != 0 or not summary_lines:
@@ -81,16 +94,19 @@ def summarize(stack: EmbeddedStack, captured: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_demo(clip: Path, *, every: int, exit_after: bool, data_dir: Path | None,
-             emit: Callable[[str], None] = print) -> dict[str, Any]:
+def run_demo(
+    clip: Path, *, every: int, exit_after: bool, data_dir: Path | None, emit: Callable[[str], None] = print
+) -> dict[str, Any]:
     if not clip.exists():
         raise UserError(f"clip {clip} does not exist; pass --clip PATH to a video file")
     directory = data_dir or Path(tempfile.mkdtemp(prefix="framewatch-demo-"))
     started = time.monotonic()
     emit("starting the embedded stack (AWS emulator, vision service, workflows)...")
     with EmbeddedStack(StackOptions(data_dir=directory)) as stack:
-        emit(f"stack up in {time.monotonic() - started:.1f} s; emulator {stack.moto_url}, "
-             f"vision {stack.vision_url}")
+        emit(
+            f"stack up in {time.monotonic() - started:.1f} s; emulator {stack.moto_url}, "
+            f"vision {stack.vision_url}"
+        )
         if stack.ui is not None:
             emit(f"web UI: {stack.ui.url}/  (API key {stack.ui.api_key})")
         watcher = Watcher(stack, emit)
@@ -103,12 +119,16 @@ def run_demo(clip: Path, *, every: int, exit_after: bool, data_dir: Path | None,
         watcher.join(5)
         watcher.poll()
         summary = summarize(stack, captured)
-        emit(f"captured {summary['frames_captured']} frames, sent {summary['frames_sent']} "
-             f"({summary['frames_gated']} gated as unchanged), analyzed {summary['frames_analyzed']}, "
-             f"dead-lettered {summary['frames_dlq']}")
-        emit(f"alerts: {summary['alerts_sent']} sent, {summary['alerts_suppressed']} suppressed as "
-             f"duplicates; executions: {summary['executions_succeeded']} succeeded, "
-             f"{summary['executions_failed']} failed")
+        emit(
+            f"captured {summary['frames_captured']} frames, sent {summary['frames_sent']} "
+            f"({summary['frames_gated']} gated as unchanged), analyzed {summary['frames_analyzed']}, "
+            f"dead-lettered {summary['frames_dlq']}"
+        )
+        emit(
+            f"alerts: {summary['alerts_sent']} sent, {summary['alerts_suppressed']} suppressed as "
+            f"duplicates; executions: {summary['executions_succeeded']} succeeded, "
+            f"{summary['executions_failed']} failed"
+        )
         emit("labels (frames seen in): " + ", ".join(f"{k} {v}" for k, v in summary["labels"].items()))
         emit("SUMMARY " + json.dumps(summary, separators=(",", ":")))
         if not exit_after:

@@ -24,13 +24,29 @@ ACCOUNT_ID = "123456789012"
 
 # Every resource type the embedded stack can stand up; the order breaks ties between independent ones.
 _ORDER = [
-    "AWS::IAM::Role", "AWS::Kinesis::Stream", "AWS::S3::Bucket", "AWS::S3::BucketPolicy",
-    "AWS::DynamoDB::Table", "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::SQS::Queue",
-    "AWS::Logs::LogGroup", "AWS::Rekognition::Collection", "AWS::Lambda::LayerVersion",
-    "AWS::Lambda::Function", "AWS::Lambda::Permission", "AWS::StepFunctions::StateMachine",
-    "AWS::Events::Rule", "AWS::Pipes::Pipe", "AWS::CloudWatch::Alarm",
-    "AWS::ApiGateway::RestApi", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage",
-    "AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey",
+    "AWS::IAM::Role",
+    "AWS::Kinesis::Stream",
+    "AWS::S3::Bucket",
+    "AWS::S3::BucketPolicy",
+    "AWS::DynamoDB::Table",
+    "AWS::SNS::Topic",
+    "AWS::SNS::Subscription",
+    "AWS::SQS::Queue",
+    "AWS::Logs::LogGroup",
+    "AWS::Rekognition::Collection",
+    "AWS::Lambda::LayerVersion",
+    "AWS::Lambda::Function",
+    "AWS::Lambda::Permission",
+    "AWS::StepFunctions::StateMachine",
+    "AWS::Events::Rule",
+    "AWS::Pipes::Pipe",
+    "AWS::CloudWatch::Alarm",
+    "AWS::ApiGateway::RestApi",
+    "AWS::ApiGateway::Deployment",
+    "AWS::ApiGateway::Stage",
+    "AWS::ApiGateway::ApiKey",
+    "AWS::ApiGateway::UsagePlan",
+    "AWS::ApiGateway::UsagePlanKey",
 ]
 
 # Served by another part of the embedded stack, not created in the emulator.
@@ -69,14 +85,12 @@ class Deployed:
 
 
 class Deployer:
-    def __init__(self, template: dict[str, Any], stack_name: str, region: str,
-                 parameters: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, template: dict[str, Any], stack_name: str, region: str, parameters: dict[str, Any] | None = None
+    ) -> None:
         self.template = template
         self.resources: dict[str, Any] = template.get("Resources", {})
-        values = {
-            name: spec.get("Default")
-            for name, spec in template.get("Parameters", {}).items()
-        }
+        values = {name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()}
         values.update(parameters or {})
         missing = [name for name, value in values.items() if value is None]
         if missing:
@@ -91,7 +105,7 @@ class Deployer:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             handler = self._intrinsics().get(key)
             if handler:
                 return handler(arg)
@@ -113,11 +127,14 @@ class Deployer:
 
     def _pseudo(self) -> dict[str, str]:
         return {
-            "AWS::Region": self.out.region, "AWS::AccountId": ACCOUNT_ID,
-            "AWS::StackName": self.out.stack_name, "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com", "AWS::NoValue": "",
+            "AWS::Region": self.out.region,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::StackName": self.out.stack_name,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::NoValue": "",
             "AWS::StackId": f"arn:aws:cloudformation:{self.out.region}:{ACCOUNT_ID}:stack/"
-                            f"{self.out.stack_name}/local",
+            f"{self.out.stack_name}/local",
         }
 
     def _ref(self, name: str) -> Any:
@@ -164,8 +181,10 @@ class Deployer:
     def deploy(self) -> Deployed:
         unknown = {r["Type"] for r in self.resources.values()} - set(_ORDER)
         if unknown:
-            raise UserError(f"the embedded stack cannot create {', '.join(sorted(unknown))}; "
-                            "add a creator in framewatch/embedded/deployer.py")
+            raise UserError(
+                f"the embedded stack cannot create {', '.join(sorted(unknown))}; "
+                "add a creator in framewatch/embedded/deployer.py"
+            )
         for logical in self._creation_order():
             resource = self.resources[logical]
             kind = resource["Type"]
@@ -188,8 +207,9 @@ class Deployer:
 
     def _creation_order(self) -> list[str]:
         """Resources after everything they refer to (Ref, GetAtt, Sub), like CloudFormation."""
-        depends = {lid: self._references(res) & set(self.resources) - {lid}
-                   for lid, res in self.resources.items()}
+        depends = {
+            lid: self._references(res) & set(self.resources) - {lid} for lid, res in self.resources.items()
+        }
         order: list[str] = []
         ready = sorted((lid for lid, deps in depends.items() if not deps), key=self._rank)
         while ready:
@@ -245,13 +265,17 @@ class Deployer:
     def _create_IAM_Role(self, logical: str, props: dict[str, Any]) -> None:
         name = self._name(logical, props.get("RoleName"))
         iam = client("iam")
-        role = iam.create_role(RoleName=name, Path=props.get("Path", "/"),
-                               AssumeRolePolicyDocument=json.dumps(props["AssumeRolePolicyDocument"]))
+        role = iam.create_role(
+            RoleName=name,
+            Path=props.get("Path", "/"),
+            AssumeRolePolicyDocument=json.dumps(props["AssumeRolePolicyDocument"]),
+        )
         for policy in props.get("Policies", []):
             # SAM's policy templates omit Version; IAM then assumes 2012-10-17, moto insists on it.
             document = {"Version": "2012-10-17", **policy["PolicyDocument"]}
-            iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"],
-                                PolicyDocument=json.dumps(document))
+            iam.put_role_policy(
+                RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(document)
+            )
         # AWS-managed policies are not loaded in the emulator; their ARNs stay on the template.
         self._set(logical, name, Arn=role["Role"]["Arn"], RoleId=role["Role"]["RoleId"])
 
@@ -261,11 +285,13 @@ class Deployer:
         kinesis.create_stream(StreamName=name, ShardCount=int(props.get("ShardCount", 1)))
         if "RetentionPeriodHours" in props and int(props["RetentionPeriodHours"]) > 24:
             kinesis.increase_stream_retention_period(
-                StreamName=name, RetentionPeriodHours=int(props["RetentionPeriodHours"]))
+                StreamName=name, RetentionPeriodHours=int(props["RetentionPeriodHours"])
+            )
         encryption = props.get("StreamEncryption")
         if encryption:
-            kinesis.start_stream_encryption(StreamName=name, EncryptionType=encryption["EncryptionType"],
-                                            KeyId=encryption["KeyId"])
+            kinesis.start_stream_encryption(
+                StreamName=name, EncryptionType=encryption["EncryptionType"], KeyId=encryption["KeyId"]
+            )
         self._set(logical, name, Arn=self._arn("kinesis", f"stream/{name}"))
 
     def _create_S3_Bucket(self, logical: str, props: dict[str, Any]) -> None:
@@ -276,37 +302,52 @@ class Deployer:
         else:
             s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.out.region})
         if "BucketEncryption" in props:
-            rules = [{"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
-                     for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]]
+            rules = [
+                {"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
+                for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+            ]
             s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
         if "PublicAccessBlockConfiguration" in props:
-            s3.put_public_access_block(Bucket=name,
-                                       PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
+            s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+            )
         if "OwnershipControls" in props:
             s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=props["OwnershipControls"])
         if "LifecycleConfiguration" in props:
             rules = [
-                {"ID": r["Id"], "Status": r["Status"], "Filter": {"Prefix": r.get("Prefix", "")},
-                 "Expiration": {"Days": int(r["ExpirationInDays"])}}
+                {
+                    "ID": r["Id"],
+                    "Status": r["Status"],
+                    "Filter": {"Prefix": r.get("Prefix", "")},
+                    "Expiration": {"Days": int(r["ExpirationInDays"])},
+                }
                 for r in props["LifecycleConfiguration"]["Rules"]
             ]
             s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
         if "CorsConfiguration" in props:
-            cors = [{"AllowedMethods": r["AllowedMethods"], "AllowedOrigins": r["AllowedOrigins"],
-                     "AllowedHeaders": r.get("AllowedHeaders", []), "MaxAgeSeconds": int(r.get("MaxAge", 0))}
-                    for r in props["CorsConfiguration"]["CorsRules"]]
+            cors = [
+                {
+                    "AllowedMethods": r["AllowedMethods"],
+                    "AllowedOrigins": r["AllowedOrigins"],
+                    "AllowedHeaders": r.get("AllowedHeaders", []),
+                    "MaxAgeSeconds": int(r.get("MaxAge", 0)),
+                }
+                for r in props["CorsConfiguration"]["CorsRules"]
+            ]
             s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": cors})
         notifications = props.get("NotificationConfiguration", {})
         if notifications.get("EventBridgeConfiguration", {}).get("EventBridgeEnabled"):
             s3.put_bucket_notification_configuration(
-                Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}})
+                Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}}
+            )
         self._set(logical, name, Arn=f"arn:aws:s3:::{name}", DomainName=f"{name}.s3.amazonaws.com")
 
     def _create_S3_BucketPolicy(self, logical: str, props: dict[str, Any]) -> None:
         # The emulator listens on plain HTTP on loopback, where a TLS-only statement would deny all.
         document = dict(props["PolicyDocument"])
         document["Statement"] = [
-            st for st in document.get("Statement", [])
+            st
+            for st in document.get("Statement", [])
             if "aws:SecureTransport" not in json.dumps(st.get("Condition", {}))
         ]
         if document["Statement"]:
@@ -317,8 +358,10 @@ class Deployer:
         name = self._name(logical, props.get("TableName"), 255)
         dynamodb = client("dynamodb")
         request: dict[str, Any] = {
-            "TableName": name, "AttributeDefinitions": props["AttributeDefinitions"],
-            "KeySchema": props["KeySchema"], "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+            "TableName": name,
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
         }
         if props.get("GlobalSecondaryIndexes"):
             request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
@@ -327,8 +370,10 @@ class Deployer:
         table = dynamodb.create_table(**request)["TableDescription"]
         ttl = props.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
-            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={
-                "AttributeName": ttl["AttributeName"], "Enabled": True})
+            dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
+            )
         self._set(logical, name, Arn=table["TableArn"], StreamArn=table.get("LatestStreamArn", ""))
 
     def _create_SNS_Topic(self, logical: str, props: dict[str, Any]) -> None:
@@ -338,15 +383,18 @@ class Deployer:
         self._set(logical, arn, TopicArn=arn, TopicName=name)
 
     def _create_SNS_Subscription(self, logical: str, props: dict[str, Any]) -> None:
-        arn = client("sns").subscribe(TopicArn=props["TopicArn"], Protocol=props["Protocol"],
-                                      Endpoint=props["Endpoint"])["SubscriptionArn"]
+        arn = client("sns").subscribe(
+            TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"]
+        )["SubscriptionArn"]
         self._set(logical, arn)
 
     def _create_SQS_Queue(self, logical: str, props: dict[str, Any]) -> None:
         name = self._name(logical, props.get("QueueName"), 80)
-        attributes = {key: str(props[key]).lower() if isinstance(props[key], bool) else str(props[key])
-                      for key in ("MessageRetentionPeriod", "SqsManagedSseEnabled", "VisibilityTimeout")
-                      if key in props}
+        attributes = {
+            key: str(props[key]).lower() if isinstance(props[key], bool) else str(props[key])
+            for key in ("MessageRetentionPeriod", "SqsManagedSseEnabled", "VisibilityTimeout")
+            if key in props
+        }
         url = client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         self._set(logical, url, Arn=self._arn("sqs", name), QueueName=name, QueueUrl=url)
 
@@ -374,8 +422,12 @@ class Deployer:
             archive.writestr("README.txt", "code runs in-process from the project tree")
         environment = props.get("Environment", {}).get("Variables", {})
         function = client("lambda").create_function(
-            FunctionName=name, Runtime=props["Runtime"], Role=props["Role"], Handler=props["Handler"],
-            Code={"ZipFile": placeholder.getvalue()}, Timeout=int(props.get("Timeout", 3)),
+            FunctionName=name,
+            Runtime=props["Runtime"],
+            Role=props["Role"],
+            Handler=props["Handler"],
+            Code={"ZipFile": placeholder.getvalue()},
+            Timeout=int(props.get("Timeout", 3)),
             MemorySize=int(props.get("MemorySize", 128)),
             Environment={"Variables": {k: str(v) for k, v in environment.items()}},
         )
@@ -389,10 +441,14 @@ class Deployer:
             definition = definition.replace("${" + key + "}", str(value))
         left = sorted(set(re.findall(r"\$\{([A-Za-z0-9_]+)\}", definition)))
         if left:
-            raise UserError(f"state machine {logical}: no substitution for {', '.join(left)}; "
-                            "add them to DefinitionSubstitutions in template.yaml")
+            raise UserError(
+                f"state machine {logical}: no substitution for {', '.join(left)}; "
+                "add them to DefinitionSubstitutions in template.yaml"
+            )
         request: dict[str, Any] = {
-            "name": name, "definition": definition, "roleArn": props["RoleArn"],
+            "name": name,
+            "definition": definition,
+            "roleArn": props["RoleArn"],
             "type": props.get("StateMachineType", "STANDARD"),
         }
         arn = client("stepfunctions").create_state_machine(**request)["stateMachineArn"]
@@ -401,19 +457,28 @@ class Deployer:
     def _create_Events_Rule(self, logical: str, props: dict[str, Any]) -> None:
         name = self._name(logical, props.get("Name"))
         events = client("events")
-        arn = events.put_rule(Name=name, EventPattern=json.dumps(props["EventPattern"]),
-                              State=props.get("State", "ENABLED"))["RuleArn"]
-        targets = [{k: v for k, v in t.items() if k in ("Id", "Arn", "RoleArn", "Input", "InputPath",
-                                                         "InputTransformer")}
-                   for t in props.get("Targets", [])]
+        arn = events.put_rule(
+            Name=name, EventPattern=json.dumps(props["EventPattern"]), State=props.get("State", "ENABLED")
+        )["RuleArn"]
+        targets = [
+            {
+                k: v
+                for k, v in t.items()
+                if k in ("Id", "Arn", "RoleArn", "Input", "InputPath", "InputTransformer")
+            }
+            for t in props.get("Targets", [])
+        ]
         if targets:
             events.put_targets(Rule=name, Targets=targets)
         self._set(logical, name, Arn=arn)
 
     def _create_Pipes_Pipe(self, logical: str, props: dict[str, Any]) -> None:
         name = self._name(logical, props.get("Name"))
-        request = {k: props[k] for k in ("Source", "SourceParameters", "Enrichment", "Target",
-                                         "TargetParameters", "RoleArn") if k in props}
+        request = {
+            k: props[k]
+            for k in ("Source", "SourceParameters", "Enrichment", "Target", "TargetParameters", "RoleArn")
+            if k in props
+        }
         pipe = client("pipes").create_pipe(Name=name, DesiredState="RUNNING", **request)
         self.out.pipes[logical] = {**props, "Name": name}
         self._set(logical, name, Arn=pipe["Arn"])
@@ -421,11 +486,16 @@ class Deployer:
     def _create_CloudWatch_Alarm(self, logical: str, props: dict[str, Any]) -> None:
         name = self._name(logical, props.get("AlarmName"), 255)
         client("cloudwatch").put_metric_alarm(
-            AlarmName=name, AlarmDescription=props.get("AlarmDescription", ""),
-            Namespace=props["Namespace"], MetricName=props["MetricName"],
-            Dimensions=props.get("Dimensions", []), Statistic=props["Statistic"],
-            Period=int(props["Period"]), EvaluationPeriods=int(props["EvaluationPeriods"]),
-            Threshold=float(props["Threshold"]), ComparisonOperator=props["ComparisonOperator"],
+            AlarmName=name,
+            AlarmDescription=props.get("AlarmDescription", ""),
+            Namespace=props["Namespace"],
+            MetricName=props["MetricName"],
+            Dimensions=props.get("Dimensions", []),
+            Statistic=props["Statistic"],
+            Period=int(props["Period"]),
+            EvaluationPeriods=int(props["EvaluationPeriods"]),
+            Threshold=float(props["Threshold"]),
+            ComparisonOperator=props["ComparisonOperator"],
             AlarmActions=props.get("AlarmActions", []),
         )
         self._set(logical, name, Arn=self._arn("cloudwatch", f"alarm:{name}"))

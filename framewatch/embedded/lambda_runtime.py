@@ -154,10 +154,13 @@ class LocalLambdaRuntime:
         """Returns (payload JSON, errored) the way the Lambda Invoke API reports them."""
         handler, props = self._handlers[function_name]
         timeout = int(props.get("Timeout", 3))
-        context = LambdaContext(function_name=function_name,
-                                memory_limit_in_mb=int(props.get("MemorySize", 128)),
-                                invoked_function_arn=arn, timeout_seconds=timeout,
-                                _deadline=time.monotonic() + timeout)
+        context = LambdaContext(
+            function_name=function_name,
+            memory_limit_in_mb=int(props.get("MemorySize", 128)),
+            invoked_function_arn=arn,
+            timeout_seconds=timeout,
+            _deadline=time.monotonic() + timeout,
+        )
         started = time.monotonic()
         error = None
         try:
@@ -168,8 +171,13 @@ class LocalLambdaRuntime:
             payload, errored = json.dumps(result, default=str), False
         except Exception as exc:
             error = type(exc).__name__
-            payload = json.dumps({"errorType": error, "errorMessage": str(exc),
-                                  "stackTrace": traceback.format_exception(exc)[-3:]})
+            payload = json.dumps(
+                {
+                    "errorType": error,
+                    "errorMessage": str(exc),
+                    "stackTrace": traceback.format_exception(exc)[-3:],
+                }
+            )
             errored = True
         with self._lock:
             self.invocations.append(Invocation(function_name, started, time.monotonic() - started, error))
@@ -200,15 +208,20 @@ def install(runtime: LocalLambdaRuntime) -> None:
     def _invoke_lambda_function(parameters: dict[str, Any], region: str, state_credentials: Any) -> Any:
         arn = str(parameters.get("FunctionName", ""))
         name = arn.rsplit(":function:", 1)[-1].split(":", 1)[0]
-        if name not in runtime.functions or parameters.get("InvocationType", "RequestResponse") != \
-                "RequestResponse":
+        if (
+            name not in runtime.functions
+            or parameters.get("InvocationType", "RequestResponse") != "RequestResponse"
+        ):
             return original(parameters, region, state_credentials)
         event = parameters.get("Payload")
         if isinstance(event, bytes | str):
             event = json.loads(event or "null")
         payload, errored = runtime.invoke(name, arn, event)
-        response: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST",
-                                    "Payload": json.loads(payload)}
+        response: dict[str, Any] = {
+            "StatusCode": 200,
+            "ExecutedVersion": "$LATEST",
+            "Payload": json.loads(payload),
+        }
         if errored:
             response["FunctionError"] = "Unhandled"
         return response

@@ -113,8 +113,9 @@ class LocalPipe:
     def start(self) -> None:
         shards = client("kinesis").list_shards(StreamName=self.stream_name)["Shards"]
         for shard in shards:
-            thread = threading.Thread(target=self._run_shard, args=(shard["ShardId"],),
-                                      name=f"pipe-{shard['ShardId']}", daemon=True)
+            thread = threading.Thread(
+                target=self._run_shard, args=(shard["ShardId"],), name=f"pipe-{shard['ShardId']}", daemon=True
+            )
             self._threads.append(thread)
             thread.start()
 
@@ -137,11 +138,15 @@ class LocalPipe:
         kinesis = client("kinesis")
         position = self.checkpoints.get(shard_id)
         if position:
-            return kinesis.get_shard_iterator(StreamName=self.stream_name, ShardId=shard_id,
-                                              ShardIteratorType="AFTER_SEQUENCE_NUMBER",
-                                              StartingSequenceNumber=position)["ShardIterator"]
-        return kinesis.get_shard_iterator(StreamName=self.stream_name, ShardId=shard_id,
-                                          ShardIteratorType=self.starting_position)["ShardIterator"]
+            return kinesis.get_shard_iterator(
+                StreamName=self.stream_name,
+                ShardId=shard_id,
+                ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                StartingSequenceNumber=position,
+            )["ShardIterator"]
+        return kinesis.get_shard_iterator(
+            StreamName=self.stream_name, ShardId=shard_id, ShardIteratorType=self.starting_position
+        )["ShardIterator"]
 
     def _run_shard(self, shard_id: str) -> None:
         """Poll one shard and hand its records to lanes by partition key; each lane runs its batches in
@@ -152,8 +157,12 @@ class LocalPipe:
         progress = ShardProgress()
         lanes: list[queue.Queue[list[dict[str, Any]]]] = [queue.Queue() for _ in range(self.parallelization)]
         for number, lane in enumerate(lanes):
-            worker = threading.Thread(target=self._run_lane, args=(shard_id, lane, progress),
-                                      name=f"pipe-{shard_id}-lane-{number}", daemon=True)
+            worker = threading.Thread(
+                target=self._run_lane,
+                args=(shard_id, lane, progress),
+                name=f"pipe-{shard_id}-lane-{number}",
+                daemon=True,
+            )
             self._threads.append(worker)
             worker.start()
         pending: list[list[dict[str, Any]]] = [[] for _ in lanes]
@@ -187,8 +196,9 @@ class LocalPipe:
             if not response["Records"]:
                 self._stop.wait(POLL_SECONDS)
 
-    def _run_lane(self, shard_id: str, lane: queue.Queue[list[dict[str, Any]]],
-                  progress: ShardProgress) -> None:
+    def _run_lane(
+        self, shard_id: str, lane: queue.Queue[list[dict[str, Any]]], progress: ShardProgress
+    ) -> None:
         while not self._crashed:
             try:
                 batch = lane.get(timeout=0.1)
@@ -225,7 +235,7 @@ class LocalPipe:
                 if attempt == self.max_retries:
                     self._dead_letter(shard_id, records, str(exc))
                     break
-                time.sleep(min(2 ** attempt, 8))
+                time.sleep(min(2**attempt, 8))
         with self._stats_lock:
             self.stats.batches += 1
             self.stats.records += len(records)
@@ -236,10 +246,14 @@ class LocalPipe:
 
         arrival = record.get("ApproximateArrivalTimestamp")
         return {
-            "eventSource": "aws:kinesis", "eventVersion": "1.0",
-            "eventID": f"{shard_id}:{record['SequenceNumber']}", "eventName": "aws:kinesis:record",
-            "awsRegion": self.region, "eventSourceARN": self.source_arn,
-            "kinesisSchemaVersion": "1.0", "partitionKey": record["PartitionKey"],
+            "eventSource": "aws:kinesis",
+            "eventVersion": "1.0",
+            "eventID": f"{shard_id}:{record['SequenceNumber']}",
+            "eventName": "aws:kinesis:record",
+            "awsRegion": self.region,
+            "eventSourceARN": self.source_arn,
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": record["PartitionKey"],
             "sequenceNumber": record["SequenceNumber"],
             "data": base64.b64encode(record["Data"]).decode(),
             "approximateArrivalTimestamp": arrival.timestamp() if arrival else time.time(),
@@ -256,8 +270,9 @@ class LocalPipe:
 
     def _run_target(self, frames: list[dict[str, Any]]) -> None:
         sfn = client("stepfunctions")
-        arn = sfn.start_execution(stateMachineArn=self.target, name=f"pipe-{uuid.uuid4().hex[:24]}",
-                                  input=json.dumps(frames))["executionArn"]
+        arn = sfn.start_execution(
+            stateMachineArn=self.target, name=f"pipe-{uuid.uuid4().hex[:24]}", input=json.dumps(frames)
+        )["executionArn"]
         with self._stats_lock:
             self.stats.execution_arns.append(arn)
         pause = 0.02
@@ -273,8 +288,9 @@ class LocalPipe:
             self.stats.executions_failed += not succeeded
         if succeeded:
             return
-        raise PipeStepFailed(f"execution {arn} {status['status']}: "
-                             f"{status.get('error')} {status.get('cause')}")
+        raise PipeStepFailed(
+            f"execution {arn} {status['status']}: {status.get('error')} {status.get('cause')}"
+        )
 
     def _dead_letter(self, shard_id: str, records: list[dict[str, Any]], reason: str) -> None:
         with self._stats_lock:
@@ -284,12 +300,21 @@ class LocalPipe:
         name = self.dead_letter_arn.rsplit(":", 1)[1]
         sqs = client("sqs")
         url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({
-            "stage": "pipe", "reason": reason, "pipe": self.name, "shard_id": shard_id,
-            "stream_arn": self.source_arn,
-            "first_sequence_number": records[0]["SequenceNumber"],
-            "last_sequence_number": records[-1]["SequenceNumber"], "records": len(records),
-        }))
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody=json.dumps(
+                {
+                    "stage": "pipe",
+                    "reason": reason,
+                    "pipe": self.name,
+                    "shard_id": shard_id,
+                    "stream_arn": self.source_arn,
+                    "first_sequence_number": records[0]["SequenceNumber"],
+                    "last_sequence_number": records[-1]["SequenceNumber"],
+                    "records": len(records),
+                }
+            ),
+        )
 
 
 class PipeStepFailed(RuntimeError):

@@ -38,8 +38,10 @@ def _scan(table: str) -> list[dict[str, Any]]:
 def frames(table: str) -> list[FrameRow]:
     rows = [
         FrameRow(
-            camera_id=item["camera_id"]["S"], frame_id=item["frame_id"]["S"],
-            frame_key=item["frame_key"]["S"], labels=json.loads(item.get("labels", {}).get("S", "[]")),
+            camera_id=item["camera_id"]["S"],
+            frame_id=item["frame_id"]["S"],
+            frame_key=item["frame_key"]["S"],
+            labels=json.loads(item.get("labels", {}).get("S", "[]")),
             faces=json.loads(item.get("faces", {}).get("S", "[]")),
             execution_id=item.get("execution_id", {}).get("S", ""),
         )
@@ -51,8 +53,12 @@ def frames(table: str) -> list[FrameRow]:
 def alerts(table: str) -> list[AlertRow]:
     rows = [
         AlertRow(
-            alert_key=item["alert_key"]["S"], status=item["status"]["S"], camera_id=item["camera_id"]["S"],
-            subject=item["subject"]["S"], rule=item["rule"]["S"], message=item["message"]["S"],
+            alert_key=item["alert_key"]["S"],
+            status=item["status"]["S"],
+            camera_id=item["camera_id"]["S"],
+            subject=item["subject"]["S"],
+            rule=item["rule"]["S"],
+            message=item["message"]["S"],
         )
         for item in _scan(table)
     ]
@@ -69,8 +75,9 @@ def dead_letter_count(queue_url: str) -> int:
 
 def dead_letters(queue_url: str, limit: int = 10) -> list[dict[str, Any]]:
     """A look at the queue without taking messages away (visibility timeout 0)."""
-    response = client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=min(limit, 10),
-                                             VisibilityTimeout=0)
+    response = client("sqs").receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=min(limit, 10), VisibilityTimeout=0
+    )
     return [json.loads(m["Body"]) for m in response.get("Messages", [])]
 
 

@@ -30,7 +30,8 @@ class RuleRouter:
     def _start(self, state_machine_arn: str, event: dict[str, Any]) -> None:
         try:
             arn = client("stepfunctions").start_execution(
-                stateMachineArn=state_machine_arn, name=f"event-{uuid.uuid4().hex[:24]}",
+                stateMachineArn=state_machine_arn,
+                name=f"event-{uuid.uuid4().hex[:24]}",
                 input=json.dumps(_as_aws_event(event)),
             )["executionArn"]
             self.started.append(arn)
@@ -75,7 +76,9 @@ def install(router: RuleRouter) -> None:
             if transformer:
                 payload = EventTemplateParser.parse(
                     input_template=transformer.get("InputTemplate"),
-                    input_paths_map=transformer.get("InputPathsMap", {}), event=event)
+                    input_paths_map=transformer.get("InputPathsMap", {}),
+                    event=event,
+                )
             elif "Input" in target:
                 payload = json.loads(target["Input"])
             router.deliver(target["Arn"], payload)

@@ -92,7 +92,7 @@ def restore(folder: Path, tables: dict[str, str], bucket: str, rules: list[str])
         items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         live = [i for i in items if int(i.get("expires_at", {}).get("N", now + 1)) > now]
         for start in range(0, len(live), 25):
-            request: dict[str, Any] = {table: [{"PutRequest": {"Item": i}} for i in live[start:start + 25]]}
+            request: dict[str, Any] = {table: [{"PutRequest": {"Item": i}} for i in live[start : start + 25]]}
             while request:
                 request = dynamodb.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
         counts[logical] = len(live)

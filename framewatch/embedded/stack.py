@@ -85,8 +85,10 @@ def _free_port(host: str, wanted: int = 0) -> int:
         try:
             probe.bind((host, wanted))
         except OSError as exc:
-            raise UserError(f"cannot serve the web UI on {host}:{wanted} ({exc.strerror}); "
-                            "pass --ui-port with a free port, or 0 for any") from exc
+            raise UserError(
+                f"cannot serve the web UI on {host}:{wanted} ({exc.strerror}); "
+                "pass --ui-port with a free port, or 0 for any"
+            ) from exc
         return int(probe.getsockname()[1])
 
 
@@ -115,7 +117,9 @@ class EmbeddedStack:
             # A taken port fails here too; and the bucket's CORS rule must name the UI's origin
             # before the UI exists.
             self.ui_port = _free_port(self.options.ui_host, self.options.ui_port)
-            self.options.parameters.setdefault("AllowedOrigin", f"http://{self.options.ui_host}:{self.ui_port}")
+            self.options.parameters.setdefault(
+                "AllowedOrigin", f"http://{self.options.ui_host}:{self.ui_port}"
+            )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
             self._start_emulator()
@@ -151,20 +155,25 @@ class EmbeddedStack:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
-        self._set_env({
-            **_FAKE_CREDENTIALS,
-            "AWS_DEFAULT_REGION": self.options.region,
-            "AWS_REGION": self.options.region,
-            "AWS_ENDPOINT_URL": self.moto_url,
-            # moto's Step Functions interpreter calls other services on localhost:$MOTO_PORT.
-            "MOTO_PORT": str(port),
-        })
+        self._set_env(
+            {
+                **_FAKE_CREDENTIALS,
+                "AWS_DEFAULT_REGION": self.options.region,
+                "AWS_REGION": self.options.region,
+                "AWS_ENDPOINT_URL": self.moto_url,
+                # moto's Step Functions interpreter calls other services on localhost:$MOTO_PORT.
+                "MOTO_PORT": str(port),
+            }
+        )
         import requests
 
         # The emulator's state lives in this process; a stack started earlier here must not leak in.
         requests.post(f"{self.moto_url}/moto-api/reset", timeout=10).raise_for_status()
-        requests.post(f"{self.moto_url}/moto-api/config",
-                      json={"stepfunctions": {"execute_state_machine": True}}, timeout=10).raise_for_status()
+        requests.post(
+            f"{self.moto_url}/moto-api/config",
+            json={"stepfunctions": {"execute_state_machine": True}},
+            timeout=10,
+        ).raise_for_status()
         self.runtime.capture_output(self.data_dir / "logs")  # like CloudWatch Logs, one file per function
         lambda_runtime.install(self.runtime)
         rules.install(self.router)
@@ -174,11 +183,25 @@ class EmbeddedStack:
         env = {**os.environ, "AWS_ENDPOINT_URL_S3": self.moto_url, "PYTHONUNBUFFERED": "1"}
         # One thread per call: the workflow sends several frames at once, and on a small machine
         # concurrent single-threaded calls give ~1.5x the throughput of contending 2-thread ones.
-        command = [sys.executable, "-m", "framewatch.cli", "vision", "serve", "--host", "127.0.0.1",
-                   "--port", "0", "--data-dir", str(self.data_dir / "vision"), "--threads", "1",
-                   *self.options.vision_args]
-        self._vision = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                        env=env)
+        command = [
+            sys.executable,
+            "-m",
+            "framewatch.cli",
+            "vision",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--data-dir",
+            str(self.data_dir / "vision"),
+            "--threads",
+            "1",
+            *self.options.vision_args,
+        ]
+        self._vision = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
         deadline = time.monotonic() + 120
         assert self._vision.stdout is not None
         while time.monotonic() < deadline:
@@ -205,16 +228,19 @@ class EmbeddedStack:
 
     def _deploy(self) -> None:
         template = translate(TEMPLATE, region=self.options.region, parameters=self.options.parameters)
-        deployed = Deployer(template, self.options.stack_name, self.options.region,
-                            self.options.parameters).deploy()
+        deployed = Deployer(
+            template, self.options.stack_name, self.options.region, self.options.parameters
+        ).deploy()
         # Handlers share this process, so they share one environment: the template's variables must
         # agree across functions (they do: names of shared resources), which is checked here.
         environment: dict[str, str] = dict(_RUNTIME_ENV)
         for name, props in deployed.functions.items():
             for key, value in props.get("Environment", {}).get("Variables", {}).items():
                 if key in environment and environment[key] != str(value) and key not in _RUNTIME_ENV:
-                    raise UserError(f"function {name} sets {key}={value!r}, another function sets "
-                                    f"{environment[key]!r}; in-process handlers need one value")
+                    raise UserError(
+                        f"function {name} sets {key}={value!r}, another function sets "
+                        f"{environment[key]!r}; in-process handlers need one value"
+                    )
                 environment.setdefault(key, str(value))
         self._set_env(environment)
         for name, props in deployed.functions.items():
@@ -234,8 +260,12 @@ class EmbeddedStack:
         sqs, sns = clients.client("sqs"), clients.client("sns")
         url = sqs.create_queue(QueueName=ALERT_SINK_QUEUE)["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        sns.subscribe(TopicArn=self.resource("AlertTopic"), Protocol="sqs", Endpoint=arn,
-                      Attributes={"RawMessageDelivery": "false"})
+        sns.subscribe(
+            TopicArn=self.resource("AlertTopic"),
+            Protocol="sqs",
+            Endpoint=arn,
+            Attributes={"RawMessageDelivery": "false"},
+        )
         self.alert_sink_url = url
 
     def _restore_and_keep_snapshots(self, interval: float) -> None:
@@ -252,8 +282,9 @@ class EmbeddedStack:
         for stale in self.data_dir.glob("checkpoint-*.json"):
             stale.unlink()  # positions in the previous emulator's stream mean nothing in a new one
         for logical, props in self.deployed.pipes.items():
-            pipe = LocalPipe(props["Name"], props, self.data_dir / f"checkpoint-{logical}.json",
-                             self.options.region)
+            pipe = LocalPipe(
+                props["Name"], props, self.data_dir / f"checkpoint-{logical}.json", self.options.region
+            )
             pipe.start()
             self.pipes.append(pipe)
 
@@ -263,8 +294,9 @@ class EmbeddedStack:
         # Express history is in CloudWatch Logs on AWS (the template links the console); here the
         # emulator keeps it, and the UI's own page shows it.
         self._set_env({"EXECUTION_URL_TEMPLATE": "/executions.html?arn={execution_arn}"})
-        self.ui = local_server.serve_in_thread(host=self.options.ui_host, port=self.ui_port,
-                                               handler=self._api_handler())
+        self.ui = local_server.serve_in_thread(
+            host=self.options.ui_host, port=self.ui_port, handler=self._api_handler()
+        )
 
     def _api_handler(self) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
         """API Gateway's proxy integration: the frames API function, run by the Lambda runtime."""

@@ -37,8 +37,9 @@ def load_sam(path: Path = TEMPLATE) -> dict[str, Any]:
         raise UserError(f"cannot read {path}: {exc.strerror}") from exc
 
 
-def translate(path: Path = TEMPLATE, region: str = "us-east-1",
-              parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+def translate(
+    path: Path = TEMPLATE, region: str = "us-east-1", parameters: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The CloudFormation template SAM would deploy. Local code and ASL paths are kept as
     ``s3://framewatch-local/<path>`` so the runtime knows which folder each function runs from."""
     sam = load_sam(path)

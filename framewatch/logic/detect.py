@@ -10,8 +10,12 @@ from framewatch.settings import PipelineSettings
 
 
 def find_labels(frame: FrameRef, settings: PipelineSettings) -> list[Label]:
-    raw = rekognition.detect_labels(frame.bucket, frame.s3_key, max_labels=settings.max_labels,
-                                    min_confidence=settings.min_label_confidence)
+    raw = rekognition.detect_labels(
+        frame.bucket,
+        frame.s3_key,
+        max_labels=settings.max_labels,
+        min_confidence=settings.min_label_confidence,
+    )
     return labels_from_rekognition(raw)
 
 
@@ -28,19 +32,23 @@ def identify_faces(frame: FrameRef, settings: PipelineSettings) -> list[Face]:
     for detail in details:
         box = box_from_rekognition(detail["BoundingBox"])
         probe = crop_jpeg(image, box) if image is not None else stored
-        match = rekognition.search_largest_face(probe, collection_id=settings.collection_id,
-                                                threshold=settings.face_match_threshold)
+        match = rekognition.search_largest_face(
+            probe, collection_id=settings.collection_id, threshold=settings.face_match_threshold
+        )
         found.append((box, detail.get("Confidence", 0.0), match))
     person_ids = {m["Face"]["ExternalImageId"] for _, _, m in found if m and m["Face"].get("ExternalImageId")}
     names = dynamodb.people_names(settings.people_table, person_ids)
     faces = []
     for box, confidence, match in found:
         person_id = match["Face"].get("ExternalImageId") if match else None
-        faces.append(Face(
-            box=box, confidence=confidence,
-            face_id=match["Face"]["FaceId"] if match else None,
-            person_id=person_id,
-            person_name=names.get(person_id, person_id) if person_id else None,
-            similarity=round(match["Similarity"], 2) if match else None,
-        ))
+        faces.append(
+            Face(
+                box=box,
+                confidence=confidence,
+                face_id=match["Face"]["FaceId"] if match else None,
+                person_id=person_id,
+                person_name=names.get(person_id, person_id) if person_id else None,
+                similarity=round(match["Similarity"], 2) if match else None,
+            )
+        )
     return faces

@@ -36,7 +36,12 @@ def matches_for(frame: FrameRef, found: Detections, settings: PipelineSettings) 
     local = parse_captured_at(frame.captured_at).astimezone(settings.timezone)
     link = frame_link(frame, settings.ui_base_url)
     return [
-        build_match(hit, frame, window_seconds=settings.suppression_window_seconds,
-                    tz=settings.timezone, frame_link=link)
+        build_match(
+            hit,
+            frame,
+            window_seconds=settings.suppression_window_seconds,
+            tz=settings.timezone,
+            frame_link=link,
+        )
         for hit in evaluate(watchlist(settings), frame.camera_id, local, found)
     ]

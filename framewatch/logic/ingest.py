@@ -31,19 +31,21 @@ def stream_records(event: list[dict[str, Any]] | dict[str, Any]) -> list[dict[st
         if "kinesis" in record:
             shaped.append(record)
             continue
-        shaped.append({
-            "eventSource": record.get("eventSource", "aws:kinesis"),
-            "eventSourceARN": record.get("eventSourceARN", ""),
-            "eventID": record.get("eventID", ""),
-            "awsRegion": record.get("awsRegion", ""),
-            "kinesis": {
-                "data": record.get("data", ""),
-                "partitionKey": record.get("partitionKey", ""),
-                "sequenceNumber": record.get("sequenceNumber", ""),
-                "approximateArrivalTimestamp": record.get("approximateArrivalTimestamp", 0),
-                "kinesisSchemaVersion": record.get("kinesisSchemaVersion", "1.0"),
-            },
-        })
+        shaped.append(
+            {
+                "eventSource": record.get("eventSource", "aws:kinesis"),
+                "eventSourceARN": record.get("eventSourceARN", ""),
+                "eventID": record.get("eventID", ""),
+                "awsRegion": record.get("awsRegion", ""),
+                "kinesis": {
+                    "data": record.get("data", ""),
+                    "partitionKey": record.get("partitionKey", ""),
+                    "sequenceNumber": record.get("sequenceNumber", ""),
+                    "approximateArrivalTimestamp": record.get("approximateArrivalTimestamp", 0),
+                    "kinesisSchemaVersion": record.get("kinesisSchemaVersion", "1.0"),
+                },
+            }
+        )
     return shaped
 
 
@@ -57,8 +59,9 @@ def ingest_record(data: bytes, settings: PipelineSettings) -> FrameRef:
         _check_jpeg(image, settings)
         key = frame_object_key(record.camera_id, record.frame_id, record.captured_at)
         s3.put_object(settings.media_bucket, key, image, "image/jpeg")
-    return ref_for_record(record, bucket=settings.media_bucket, s3_key=key,
-                          retention_days=settings.frame_retention_days)
+    return ref_for_record(
+        record, bucket=settings.media_bucket, s3_key=key, retention_days=settings.frame_retention_days
+    )
 
 
 def _check_jpeg(image: bytes, settings: PipelineSettings) -> None:

@@ -24,7 +24,14 @@ def describe_upload(bucket: str, key: str, uploaded_at: datetime, settings: Pipe
         raise BadUpload(f"uploads must be named uploads/<id>.jpg; got {key!r}")
     width, height = image_size(s3.get_object_bytes(bucket, key))
     return make_frame_ref(
-        camera_id=UPLOAD_CAMERA, frame_id=f"upload-{match.group(1)}", captured_at=uploaded_at,
-        seq=0, width=width, height=height, bucket=bucket, s3_key=key, source="upload",
+        camera_id=UPLOAD_CAMERA,
+        frame_id=f"upload-{match.group(1)}",
+        captured_at=uploaded_at,
+        seq=0,
+        width=width,
+        height=height,
+        bucket=bucket,
+        s3_key=key,
+        source="upload",
         retention_days=settings.frame_retention_days,
     )

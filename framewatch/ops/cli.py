@@ -15,8 +15,9 @@ DEFAULT_STACK = os.environ.get("FRAMEWATCH_STACK", "framewatch")
 
 
 def _stack_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stack", default=DEFAULT_STACK, help="stack name (default $FRAMEWATCH_STACK or "
-                        "framewatch)")
+    parser.add_argument(
+        "--stack", default=DEFAULT_STACK, help="stack name (default $FRAMEWATCH_STACK or framewatch)"
+    )
     parser.add_argument("--region", default=None, help="AWS region (default from the environment)")
 
 
@@ -50,15 +51,23 @@ def register(subparsers: Any) -> None:
 
     cost = subparsers.add_parser("cost", help="estimated monthly AWS cost of one camera")
     cost.add_argument("--fps", type=float, default=1.0, help="sampled frames per second (default 1)")
-    cost.add_argument("--gating", type=float, default=1.0, metavar="RATIO",
-                      help="share of sampled frames the motion gate sends (default 1.0 = no gating)")
+    cost.add_argument(
+        "--gating",
+        type=float,
+        default=1.0,
+        metavar="RATIO",
+        help="share of sampled frames the motion gate sends (default 1.0 = no gating)",
+    )
     cost.add_argument("--retention-days", type=int, default=7)
     cost.add_argument("--frame-kb", type=float, default=45.0, help="JPEG size in KB (default 45)")
     cost.add_argument("--faces-per-frame", type=float, default=0.1)
     cost.add_argument("--cameras-per-shard", type=float, default=1.0)
     cost.add_argument("--no-dedupe", action="store_true", help="an alert for every matching frame")
-    cost.add_argument("--compare-seed", action="store_true",
-                      help="add a column for the seed design (1 fps, no gating, no dedupe)")
+    cost.add_argument(
+        "--compare-seed",
+        action="store_true",
+        help="add a column for the seed design (1 fps, no gating, no dedupe)",
+    )
     cost.set_defaults(func=_cost)
 
     stack = subparsers.add_parser("stack", help="deployment helpers used by `make deploy/outputs/destroy`")
@@ -118,8 +127,9 @@ def _dlq_url(resources: Any) -> str:
     try:
         return maintenance.queue_url(resources.dead_letter_queue)
     except ClientError as exc:
-        raise UserError(f"queue {resources.dead_letter_queue} not found; is stack {resources.stack} "
-                        "deployed?") from exc
+        raise UserError(
+            f"queue {resources.dead_letter_queue} not found; is stack {resources.stack} deployed?"
+        ) from exc
 
 
 def _dlq_show(args: argparse.Namespace) -> int:
@@ -164,10 +174,15 @@ def _cost(args: argparse.Namespace) -> int:
 
     if not 0 < args.gating <= 1 or args.fps <= 0:
         raise UserError("--fps must be above 0 and --gating between 0 (excluded) and 1")
-    workload = cost.Workload(fps=args.fps, gating_ratio=args.gating, retention_days=args.retention_days,
-                             frame_kb=args.frame_kb, faces_per_frame=args.faces_per_frame,
-                             cameras_per_shard=args.cameras_per_shard,
-                             dedupe_window_s=None if args.no_dedupe else 300.0)
+    workload = cost.Workload(
+        fps=args.fps,
+        gating_ratio=args.gating,
+        retention_days=args.retention_days,
+        frame_kb=args.frame_kb,
+        faces_per_frame=args.faces_per_frame,
+        cameras_per_shard=args.cameras_per_shard,
+        dedupe_window_s=None if args.no_dedupe else 300.0,
+    )
     columns = {"framewatch": workload}
     if args.compare_seed:
         columns = {"seed design": cost.seed_design(workload), **columns}
@@ -182,8 +197,10 @@ def _preflight(args: argparse.Namespace) -> int:
 
     _region(args)
     if not has_credentials():
-        raise UserError("no AWS credentials found; deploying needs an AWS account: run `aws configure` "
-                        "or set AWS_PROFILE (offline: `make localstack-deploy` or `framewatch up`)")
+        raise UserError(
+            "no AWS credentials found; deploying needs an AWS account: run `aws configure` "
+            "or set AWS_PROFILE (offline: `make localstack-deploy` or `framewatch up`)"
+        )
     return 0
 
 
@@ -201,11 +218,15 @@ def _outputs(args: argparse.Namespace) -> int:
             print(f"{key:<22} {outputs[key]}")
     for key in ("AnalyzeFramesStateMachineArn", "EnrollFaceStateMachineArn"):
         if key in outputs:
-            print(f"{key.removesuffix('StateMachineArn') + ' console':<22} https://{region}.console.aws."
-                  f"amazon.com/states/home?region={region}#/statemachines/view/{outputs[key]}")
+            print(
+                f"{key.removesuffix('StateMachineArn') + ' console':<22} https://{region}.console.aws."
+                f"amazon.com/states/home?region={region}#/statemachines/view/{outputs[key]}"
+            )
     if "ApiKeyId" in outputs:
-        print(f"API key value: aws apigateway get-api-key --api-key {outputs['ApiKeyId']} --include-value "
-              f"--query value --output text --region {region}")
+        print(
+            f"API key value: aws apigateway get-api-key --api-key {outputs['ApiKeyId']} --include-value "
+            f"--query value --output text --region {region}"
+        )
     return 0
 
 

@@ -22,16 +22,25 @@ PRICES: dict[str, tuple[float, str, str]] = {
     "rekognition_image_next_30m": (0.0006, "image, next 30M/month", "aws.amazon.com/rekognition/pricing"),
     "rekognition_image_over_35m": (0.00025, "image, over 35M/month", "aws.amazon.com/rekognition/pricing"),
     "sfn_express_request": (1.00 / 1e6, "Express execution", "aws.amazon.com/step-functions/pricing"),
-    "sfn_express_gb_second": (0.00001667, "GB-second (64 MB steps, 100 ms minimum)",
-                              "aws.amazon.com/step-functions/pricing"),
+    "sfn_express_gb_second": (
+        0.00001667,
+        "GB-second (64 MB steps, 100 ms minimum)",
+        "aws.amazon.com/step-functions/pricing",
+    ),
     "kinesis_shard_hour": (0.015, "provisioned shard-hour", "aws.amazon.com/kinesis/data-streams/pricing"),
-    "kinesis_put_unit": (0.014 / 1e6, "PUT payload unit (25 KB)",
-                         "aws.amazon.com/kinesis/data-streams/pricing"),
+    "kinesis_put_unit": (
+        0.014 / 1e6,
+        "PUT payload unit (25 KB)",
+        "aws.amazon.com/kinesis/data-streams/pricing",
+    ),
     "pipes_request": (0.40 / 1e6, "Pipes request (64 KB chunk)", "aws.amazon.com/eventbridge/pricing"),
     "lambda_request": (0.20 / 1e6, "Lambda request", "aws.amazon.com/lambda/pricing"),
     "lambda_arm_gb_second": (0.0000133334, "Lambda GB-second (arm64)", "aws.amazon.com/lambda/pricing"),
-    "dynamodb_write_unit": (0.625 / 1e6, "on-demand write request unit (1 KB)",
-                            "aws.amazon.com/dynamodb/pricing/on-demand"),
+    "dynamodb_write_unit": (
+        0.625 / 1e6,
+        "on-demand write request unit (1 KB)",
+        "aws.amazon.com/dynamodb/pricing/on-demand",
+    ),
     "dynamodb_gb_month": (0.25, "GB-month table storage", "aws.amazon.com/dynamodb/pricing/on-demand"),
     "s3_put": (0.005 / 1000, "PUT request", "aws.amazon.com/s3/pricing"),
     "s3_get": (0.0004 / 1000, "GET request", "aws.amazon.com/s3/pricing"),
@@ -51,29 +60,39 @@ def price(name: str) -> float:
 class Workload:
     """One camera. Defaults describe framewatch's pipeline; durations and sizes are assumptions."""
 
-    fps: float = 1.0                  # sampled frames per second, before the motion gate
-    gating_ratio: float = 1.0         # share of sampled frames the motion gate sends on
+    fps: float = 1.0  # sampled frames per second, before the motion gate
+    gating_ratio: float = 1.0  # share of sampled frames the motion gate sends on
     retention_days: int = 7
-    frame_kb: float = 45.0            # JPEG size
-    faces_per_frame: float = 0.1      # SearchFacesByImage calls per analysed frame
-    matching_share: float = 1.0       # share of analysed frames that match a watch-list rule
-    subjects: int = 2                 # distinct incidents (rule x subject) that can be open at once
+    frame_kb: float = 45.0  # JPEG size
+    faces_per_frame: float = 0.1  # SearchFacesByImage calls per analysed frame
+    matching_share: float = 1.0  # share of analysed frames that match a watch-list rule
+    subjects: int = 2  # distinct incidents (rule x subject) that can be open at once
     dedupe_window_s: float | None = 300.0  # None: an alert for every matching frame (no dedupe)
-    cameras_per_shard: float = 1.0    # a shard takes 1 MB/s: several cameras can share one
+    cameras_per_shard: float = 1.0  # a shard takes 1 MB/s: several cameras can share one
     frames_per_execution: float = 1.0  # Pipe batches (up to 10 within 1 s): 1 at 1 fps
-    execution_seconds: float = 1.5    # one AnalyzeFrames execution, end to end
-    lambda_ms: dict[str, float] = field(default_factory=lambda: {
-        "ingest": 150.0, "detect_labels": 500.0, "identify_faces": 400.0, "evaluate": 60.0})
+    execution_seconds: float = 1.5  # one AnalyzeFrames execution, end to end
+    lambda_ms: dict[str, float] = field(
+        default_factory=lambda: {
+            "ingest": 150.0,
+            "detect_labels": 500.0,
+            "identify_faces": 400.0,
+            "evaluate": 60.0,
+        }
+    )
     lambda_memory_mb: int = 512
     log_kb_per_execution: float = 8.0  # Express logging level ALL with execution data
     log_kb_per_invocation: float = 0.5
-    frame_item_kb: float = 1.5         # DynamoDB frame item (labels and faces as JSON)
+    frame_item_kb: float = 1.5  # DynamoDB frame item (labels and faces as JSON)
     email_alerts: bool = True
 
 
 def rekognition_images(images: float) -> float:
-    tiers = [(1e6, price("rekognition_image_first_1m")), (4e6, price("rekognition_image_next_4m")),
-             (30e6, price("rekognition_image_next_30m")), (math.inf, price("rekognition_image_over_35m"))]
+    tiers = [
+        (1e6, price("rekognition_image_first_1m")),
+        (4e6, price("rekognition_image_next_4m")),
+        (30e6, price("rekognition_image_next_30m")),
+        (math.inf, price("rekognition_image_over_35m")),
+    ]
     cost, left = 0.0, images
     for size, unit in tiers:
         used = min(left, size)
@@ -92,22 +111,26 @@ def monthly_cost(w: Workload) -> dict[str, float]:
     batch_kb = record_kb * w.frames_per_execution
     costs: dict[str, float] = {}
 
-    costs["Rekognition"] = (rekognition_images(frames)            # DetectLabels
-                            + rekognition_images(frames)          # DetectFaces
-                            + rekognition_images(frames * w.faces_per_frame))  # SearchFacesByImage
-    costs["Kinesis"] = (HOURS_PER_MONTH * price("kinesis_shard_hour") / w.cameras_per_shard
-                        + frames * math.ceil(record_kb / 25) * price("kinesis_put_unit"))
+    costs["Rekognition"] = (
+        rekognition_images(frames)  # DetectLabels
+        + rekognition_images(frames)  # DetectFaces
+        + rekognition_images(frames * w.faces_per_frame)
+    )  # SearchFacesByImage
+    costs["Kinesis"] = HOURS_PER_MONTH * price(
+        "kinesis_shard_hour"
+    ) / w.cameras_per_shard + frames * math.ceil(record_kb / 25) * price("kinesis_put_unit")
     costs["EventBridge Pipes"] = executions * math.ceil(batch_kb / 64) * price("pipes_request")
     memory_64mb_steps = 0.0625  # the workflow state (frame references) fits the smallest step
     costs["Step Functions Express"] = executions * (
         price("sfn_express_request")
-        + memory_64mb_steps * max(w.execution_seconds, 0.1) * price("sfn_express_gb_second"))
+        + memory_64mb_steps * max(w.execution_seconds, 0.1) * price("sfn_express_gb_second")
+    )
     gb = w.lambda_memory_mb / 1024
     per_frame_ms = w.lambda_ms["detect_labels"] + w.lambda_ms["identify_faces"] + w.lambda_ms["evaluate"]
     invocations = executions + 3 * frames
-    costs["Lambda"] = (invocations * price("lambda_request")
-                       + gb * (executions * w.lambda_ms["ingest"] + frames * per_frame_ms) / 1000
-                       * price("lambda_arm_gb_second"))
+    costs["Lambda"] = invocations * price("lambda_request") + gb * (
+        executions * w.lambda_ms["ingest"] + frames * per_frame_ms
+    ) / 1000 * price("lambda_arm_gb_second")
 
     matching = frames * w.matching_share
     if w.dedupe_window_s is None:
@@ -117,12 +140,16 @@ def monthly_cost(w: Workload) -> dict[str, float]:
         alerts = min(matching, incidents_cap)
     # frame item + its two ALL-projected indexes; per match a slot claim and an alert record; per
     # alert sent the slot's sent_at update
-    write_units = (frames * 3 * math.ceil(w.frame_item_kb) + matching * w.subjects / 2 * 2 + alerts)
+    write_units = frames * 3 * math.ceil(w.frame_item_kb) + matching * w.subjects / 2 * 2 + alerts
     stored_frames = w.fps * w.gating_ratio * 86_400 * w.retention_days
-    costs["DynamoDB"] = (write_units * price("dynamodb_write_unit")
-                         + stored_frames * 3 * w.frame_item_kb / KB / KB * price("dynamodb_gb_month"))
-    costs["S3"] = (frames * price("s3_put") + frames * 2 * price("s3_get")
-                   + stored_frames * w.frame_kb / KB / KB * price("s3_gb_month"))
+    costs["DynamoDB"] = write_units * price(
+        "dynamodb_write_unit"
+    ) + stored_frames * 3 * w.frame_item_kb / KB / KB * price("dynamodb_gb_month")
+    costs["S3"] = (
+        frames * price("s3_put")
+        + frames * 2 * price("s3_get")
+        + stored_frames * w.frame_kb / KB / KB * price("s3_gb_month")
+    )
     log_gb = (executions * w.log_kb_per_execution + invocations * w.log_kb_per_invocation) / KB / KB
     costs["CloudWatch Logs"] = log_gb * price("logs_gb_ingested")
     # Lambda's sampling records the first request each second and 5% of the rest: at one execution a
@@ -146,8 +173,11 @@ def table(columns: dict[str, Workload]) -> str:
     lines = ["| service | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
     for service in services:
         lines.append(f"| {service} | " + " | ".join(f"{costs[c][service]:,.2f}" for c in columns) + " |")
-    lines.append("| **total per camera per month** | "
-                 + " | ".join(f"**{sum(costs[c].values()):,.2f}**" for c in columns) + " |")
+    lines.append(
+        "| **total per camera per month** | "
+        + " | ".join(f"**{sum(costs[c].values()):,.2f}**" for c in columns)
+        + " |"
+    )
     frames = {c: w.fps * w.gating_ratio * SECONDS_PER_MONTH for c, w in columns.items()}
     lines.append("| frames analysed per month | " + " | ".join(f"{frames[c]:,.0f}" for c in columns) + " |")
     return "\n".join(lines)

@@ -153,8 +153,10 @@ class Redriver:
 
     def _ingest(self, body: dict[str, Any]) -> str:
         if not body.get("data"):
-            raise CannotRedrive(f"the record ({body.get('data_bytes', '?')} bytes) was too large to keep in "
-                                "the message; send that frame again from its camera")
+            raise CannotRedrive(
+                f"the record ({body.get('data_bytes', '?')} bytes) was too large to keep in "
+                "the message; send that frame again from its camera"
+            )
         try:
             data = base64.b64decode(body["data"], validate=True)
         except (binascii.Error, ValueError) as exc:
@@ -168,22 +170,30 @@ class Redriver:
         frame = body.get("frame")
         if not isinstance(frame, dict) or not frame.get("s3_key"):
             raise CannotRedrive("the message carries no frame reference")
-        outcome = stepfunctions.run_to_completion(self.analyze_arn(), [frame],
-                                                  name=f"redrive-{uuid.uuid4().hex[:24]}")
+        outcome = stepfunctions.run_to_completion(
+            self.analyze_arn(), [frame], name=f"redrive-{uuid.uuid4().hex[:24]}"
+        )
         if not outcome.succeeded:
-            raise CannotRedrive(f"AnalyzeFrames {outcome.status} again ({outcome.error}: "
-                                f"{outcome.cause[:200]}); execution {outcome.execution_arn}")
+            raise CannotRedrive(
+                f"AnalyzeFrames {outcome.status} again ({outcome.error}: "
+                f"{outcome.cause[:200]}); execution {outcome.execution_arn}"
+            )
         results = outcome.output if isinstance(outcome.output, list) else []
         if any(isinstance(r, dict) and r.get("outcome") == "dead_lettered" for r in results):
             # The workflow caught the failure and dead-lettered the frame anew: this message is stale.
-            return (f"analysed again but failed again; a new dead letter replaces this one "
-                    f"(execution {outcome.execution_arn})")
+            return (
+                f"analysed again but failed again; a new dead letter replaces this one "
+                f"(execution {outcome.execution_arn})"
+            )
         return f"frame {frame.get('camera_id')}/{frame.get('frame_id')} analysed ({outcome.execution_arn})"
 
     def _pipe(self, body: dict[str, Any]) -> str:
         stream = self._stream_of(body.get("stream_arn"))
-        first, last, shard = body.get("first_sequence_number"), body.get("last_sequence_number"), \
-            body.get("shard_id")
+        first, last, shard = (
+            body.get("first_sequence_number"),
+            body.get("last_sequence_number"),
+            body.get("shard_id"),
+        )
         if not (first and last and shard):
             raise CannotRedrive("the message does not name the batch's shard and sequence numbers")
         try:

@@ -15,8 +15,10 @@ def state_machine(resources: StackResources, workflow: str) -> str:
     try:
         return stepfunctions.state_machine_arn(name)
     except LookupError:
-        raise UserError(f"state machine {name} not found; is stack {resources.stack} deployed "
-                        "(or `framewatch up` running with AWS_ENDPOINT_URL pointing at it)?") from None
+        raise UserError(
+            f"state machine {name} not found; is stack {resources.stack} deployed "
+            "(or `framewatch up` running with AWS_ENDPOINT_URL pointing at it)?"
+        ) from None
 
 
 def describe(execution: stepfunctions.Execution) -> str:

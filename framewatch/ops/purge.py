@@ -39,17 +39,24 @@ def frame_key_day(key: str) -> date | None:
         return None
 
 
-def purge(resources: StackResources, older_than_days: float, dry_run: bool,
-          emit: Callable[[str], None], now: datetime | None = None) -> PurgeReport:
+def purge(
+    resources: StackResources,
+    older_than_days: float,
+    dry_run: bool,
+    emit: Callable[[str], None],
+    now: datetime | None = None,
+) -> PurgeReport:
     cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
     cutoff_iso = iso(cutoff)
     report = PurgeReport()
     bucket = resources.media_bucket
 
     old_frames, old_frame_objects = [], set()
-    for item in maintenance.scan(resources.frames_table, "#c, #k, #t, #b, #s",
-                                 {"#c": "camera_id", "#k": "frame_key", "#t": "captured_at",
-                                  "#b": "bucket", "#s": "s3_key"}):
+    for item in maintenance.scan(
+        resources.frames_table,
+        "#c, #k, #t, #b, #s",
+        {"#c": "camera_id", "#k": "frame_key", "#t": "captured_at", "#b": "bucket", "#s": "s3_key"},
+    ):
         captured = item.get("captured_at", {}).get("S") or item["frame_key"]["S"].split("#", 1)[0]
         if captured < cutoff_iso:
             old_frames.append({"camera_id": item["camera_id"], "frame_key": item["frame_key"]})
@@ -76,6 +83,8 @@ def purge(resources: StackResources, older_than_days: float, dry_run: bool,
         maintenance.delete_items(resources.alerts_table, old_alerts)
         maintenance.delete_objects(bucket, sorted(old_objects))
     report.frames, report.alerts, report.objects = len(old_frames), len(old_alerts), len(old_objects)
-    emit(f"{verb} {report.frames} frames, {report.alerts} alerts and {report.objects} objects captured "
-         f"before {cutoff_iso} (stack {resources.stack})")
+    emit(
+        f"{verb} {report.frames} frames, {report.alerts} alerts and {report.objects} objects captured "
+        f"before {cutoff_iso} (stack {resources.stack})"
+    )
     return report

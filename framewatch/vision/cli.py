@@ -34,7 +34,9 @@ def register(subparsers: Any) -> None:
         help="answer ProvisionedThroughputExceededException beyond N calls at once",
     )
     serve.add_argument(
-        "--threads", type=_positive, default=2,
+        "--threads",
+        type=_positive,
+        default=2,
         help="threads per call for the models (onnxruntime and OpenCV; default 2). Under concurrent "
         "load 1 gives more frames per second: calls then run side by side instead of contending",
     )

@@ -64,6 +64,7 @@ class AccessDeniedException(RekognitionError):
 
 class InternalServerError(RekognitionError):
     """A bug or an unexpected failure in this service."""
+
     status = 500
 
 

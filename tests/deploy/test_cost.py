@@ -16,8 +16,9 @@ def test_rekognition_tiers() -> None:
 def test_one_camera_at_one_fps_without_gating() -> None:
     seed = cost.monthly_cost(cost.seed_design(cost.Workload()))
     frames = 730 * 3600
-    assert seed["Rekognition"] == pytest.approx(2 * cost.rekognition_images(frames)
-                                                + cost.rekognition_images(frames * 0.1))
+    assert seed["Rekognition"] == pytest.approx(
+        2 * cost.rekognition_images(frames) + cost.rekognition_images(frames * 0.1)
+    )
     assert seed["Kinesis"] == pytest.approx(730 * 0.015 + frames * 3 * 0.014 / 1e6)
     assert seed["Step Functions Express"] == pytest.approx(frames * (1e-6 + 0.0625 * 1.5 * 0.00001667))
 

@@ -32,13 +32,26 @@ def test_failed_express_executions_come_from_the_log_group(logs) -> None:  # typ
     arn = "arn:aws:states:us-east-1:123456789012:express:fw-analyze-frames:abc:def"
     events = [
         {"id": "1", "type": "ExecutionStarted", "details": {}, "execution_arn": arn},
-        {"id": "9", "type": "ExecutionFailed", "execution_arn": arn, "event_timestamp": str(now),
-         "details": {"error": "States.Runtime", "cause": "ItemsPath is not an array"}},
-        {"id": "1", "type": "ExecutionSucceeded", "details": {}, "execution_arn": arn + "-ok",
-         "event_timestamp": str(now)},
+        {
+            "id": "9",
+            "type": "ExecutionFailed",
+            "execution_arn": arn,
+            "event_timestamp": str(now),
+            "details": {"error": "States.Runtime", "cause": "ItemsPath is not an array"},
+        },
+        {
+            "id": "1",
+            "type": "ExecutionSucceeded",
+            "details": {},
+            "execution_arn": arn + "-ok",
+            "event_timestamp": str(now),
+        },
     ]
-    logs.put_log_events(logGroupName=group, logStreamName="states/fw/2026",
-                        logEvents=[{"timestamp": now, "message": json.dumps(e)} for e in events])
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="states/fw/2026",
+        logEvents=[{"timestamp": now, "message": json.dumps(e)} for e in events],
+    )
     since = datetime.now(UTC) - timedelta(hours=1)
     failed = stepfunctions.executions_in_log_group(group, since, 10, failed_only=True)
     assert [(f.execution_arn, f.status, f.error) for f in failed] == [(arn, "FAILED", "States.Runtime")]
@@ -47,6 +60,15 @@ def test_failed_express_executions_come_from_the_log_group(logs) -> None:  # typ
 
 
 def test_log_group_is_read_from_the_logging_configuration() -> None:
-    machine = {"loggingConfiguration": {"destinations": [{"cloudWatchLogsLogGroup": {
-        "logGroupArn": "arn:aws:logs:us-east-1:1:log-group:/aws/vendedlogs/states/x:*"}}]}}
+    machine = {
+        "loggingConfiguration": {
+            "destinations": [
+                {
+                    "cloudWatchLogsLogGroup": {
+                        "logGroupArn": "arn:aws:logs:us-east-1:1:log-group:/aws/vendedlogs/states/x:*"
+                    }
+                }
+            ]
+        }
+    }
     assert stepfunctions.log_group_of(machine) == "/aws/vendedlogs/states/x"

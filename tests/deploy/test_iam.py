@@ -8,9 +8,15 @@ from framewatch.embedded.template import translate
 
 # Actions AWS only authorizes on Resource "*" (no resource-level permissions exist for them).
 STAR_RESOURCE_ALLOWED = {
-    "rekognition:DetectLabels", "rekognition:DetectFaces",
-    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies",
+    "rekognition:DetectLabels",
+    "rekognition:DetectFaces",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
 }
 MANAGED_ALLOWED = {
@@ -63,12 +69,17 @@ def test_every_role_grants_named_actions_on_named_resources() -> None:
 
 def test_the_check_catches_wildcards_and_full_access() -> None:
     template = translate()
-    role = next(r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"
-                and r["Properties"].get("Policies"))
+    role = next(
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Role" and r["Properties"].get("Policies")
+    )
     role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].append(
-        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+    )
     role["Properties"].setdefault("ManagedPolicyArns", []).append(
-        "arn:aws:iam::aws:policy/AmazonS3FullAccess")
+        "arn:aws:iam::aws:policy/AmazonS3FullAccess"
+    )
     found = problems(template)
     assert any("wildcard action s3:*" in p for p in found)
     assert any("s3:* on Resource *" in p for p in found)
@@ -86,8 +97,9 @@ def test_buckets_are_private_encrypted_and_the_api_is_keyed_and_throttled() -> N
     analyze = resources["AnalyzeFramesStateMachine"]["Properties"]
     assert analyze["TracingConfiguration"] == {"Enabled": True}
     assert analyze["LoggingConfiguration"]["Level"] == "ALL"
-    alarms = {r["Properties"]["MetricName"] for r in resources.values()
-              if r["Type"] == "AWS::CloudWatch::Alarm"}
+    alarms = {
+        r["Properties"]["MetricName"] for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"
+    }
     assert {"ApproximateNumberOfMessagesVisible", "ExecutionsFailed"} <= alarms
     for function in (r for r in resources.values() if r["Type"] == "AWS::Lambda::Function"):
         assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}

@@ -36,8 +36,9 @@ def _jpeg() -> bytes:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
     directory = tmp_path_factory.mktemp("ops")
     (directory / "watchlist.yaml").write_text(WATCHLIST)
-    options = StackOptions(data_dir=directory / "data", watchlist=directory / "watchlist.yaml",
-                           serve_ui=False)
+    options = StackOptions(
+        data_dir=directory / "data", watchlist=directory / "watchlist.yaml", serve_ui=False
+    )
     with EmbeddedStack(options) as running:
         yield running
 
@@ -46,8 +47,11 @@ def _messages(stack: EmbeddedStack) -> list[dict]:
     found = {}
     url = stack.resource("DeadLetterQueue")
     for _ in range(3):
-        for message in client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                                     VisibilityTimeout=0).get("Messages", []):
+        for message in (
+            client("sqs")
+            .receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+            .get("Messages", [])
+        ):
             found[message["MessageId"]] = json.loads(message["Body"])
     return list(found.values())
 
@@ -62,17 +66,21 @@ def _wait(predicate, timeout: float = 90):  # type: ignore[no-untyped-def]
 
 
 def _frames(stack: EmbeddedStack, camera: str) -> list[dict]:
-    items = client("dynamodb").query(TableName=stack.resource("FramesTable"),
-                                     KeyConditionExpression="camera_id = :c",
-                                     ExpressionAttributeValues={":c": {"S": camera}})["Items"]
+    items = client("dynamodb").query(
+        TableName=stack.resource("FramesTable"),
+        KeyConditionExpression="camera_id = :c",
+        ExpressionAttributeValues={":c": {"S": camera}},
+    )["Items"]
     return items
 
 
 def test_executions_failed_lists_a_failed_execution(stack: EmbeddedStack, capsys) -> None:  # type: ignore[no-untyped-def]
     sfn = client("stepfunctions")
-    arn = sfn.start_execution(stateMachineArn=stack.resource("AnalyzeFramesStateMachine"),
-                              name=f"bad-{uuid.uuid4().hex[:8]}",
-                              input=json.dumps({"not": "a list of frames"}))["executionArn"]
+    arn = sfn.start_execution(
+        stateMachineArn=stack.resource("AnalyzeFramesStateMachine"),
+        name=f"bad-{uuid.uuid4().hex[:8]}",
+        input=json.dumps({"not": "a list of frames"}),
+    )["executionArn"]
     _wait(lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING")
     assert main(["executions", "--failed"]) == 0
     out = capsys.readouterr().out
@@ -90,14 +98,25 @@ def test_poison_record_stays_poison_and_an_analyze_failure_is_redriven(stack: Em
     captured = datetime.now(UTC) - timedelta(minutes=1)
     key = f"frames/drive/{captured:%Y/%m/%d}/{frame_id}.jpg"
     client("s3").put_object(Bucket=stack.media_bucket, Key=key, Body=jpeg)
-    ref = make_frame_ref(camera_id="drive", frame_id=frame_id, captured_at=captured, seq=0, width=640,
-                         height=272, bucket=stack.media_bucket, s3_key=key, source="kinesis",
-                         retention_days=7)
+    ref = make_frame_ref(
+        camera_id="drive",
+        frame_id=frame_id,
+        captured_at=captured,
+        seq=0,
+        width=640,
+        height=272,
+        bucket=stack.media_bucket,
+        s3_key=key,
+        source="kinesis",
+        retention_days=7,
+    )
     requests.post(f"{stack.vision_url}/_framewatch/faults", json={"throttle_next": 1000}, timeout=5)
     sfn = client("stepfunctions")
-    arn = sfn.start_execution(stateMachineArn=stack.resource("AnalyzeFramesStateMachine"),
-                              name=f"throttled-{uuid.uuid4().hex[:8]}",
-                              input=json.dumps([ref.model_dump()]))["executionArn"]
+    arn = sfn.start_execution(
+        stateMachineArn=stack.resource("AnalyzeFramesStateMachine"),
+        name=f"throttled-{uuid.uuid4().hex[:8]}",
+        input=json.dumps([ref.model_dump()]),
+    )["executionArn"]
     _wait(lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING", timeout=120)
     requests.post(f"{stack.vision_url}/_framewatch/faults", json={"throttle_next": 0}, timeout=5)
     assert [m for m in _messages(stack) if m.get("stage") == "analyze"]
@@ -124,8 +143,12 @@ def test_poison_record_stays_poison_and_an_analyze_failure_is_redriven(stack: Em
 def test_an_oversize_record_is_kept_with_its_reason(stack: EmbeddedStack, capsys) -> None:  # type: ignore[no-untyped-def]
     url = stack.resource("DeadLetterQueue")
     client("sqs").purge_queue(QueueUrl=url)
-    client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(
-        {"stage": "ingest", "reason": "record too large", "partition_key": "cam", "data_bytes": 900_000}))
+    client("sqs").send_message(
+        QueueUrl=url,
+        MessageBody=json.dumps(
+            {"stage": "ingest", "reason": "record too large", "partition_key": "cam", "data_bytes": 900_000}
+        ),
+    )
     capsys.readouterr()
     assert main(["dlq", "redrive"]) == 1
     out = capsys.readouterr().out
@@ -133,21 +156,35 @@ def test_an_oversize_record_is_kept_with_its_reason(stack: EmbeddedStack, capsys
     assert len(_messages(stack)) == 1  # still there
 
 
-def test_purge_deletes_old_frames_alerts_and_objects_and_keeps_new_ones(stack: EmbeddedStack,
-                                                                        tmp_path: Path) -> None:
+def test_purge_deletes_old_frames_alerts_and_objects_and_keeps_new_ones(
+    stack: EmbeddedStack, tmp_path: Path
+) -> None:
     dynamodb, s3 = client("dynamodb"), client("s3")
     now = datetime.now(UTC)
     for camera, captured in (("old", now - timedelta(days=10)), ("new", now - timedelta(hours=1))):
         stamp = captured.strftime("%Y-%m-%dT%H:%M:%S.000Z")
         key = f"frames/{camera}/{captured:%Y/%m/%d}/{camera}-1.jpg"
         s3.put_object(Bucket=stack.media_bucket, Key=key, Body=b"jpeg")
-        dynamodb.put_item(TableName=stack.resource("FramesTable"), Item={
-            "camera_id": {"S": camera}, "frame_key": {"S": f"{stamp}#{camera}-1"},
-            "frame_id": {"S": f"{camera}-1"},
-            "captured_at": {"S": stamp}, "day": {"S": stamp[:10]}, "bucket": {"S": stack.media_bucket},
-            "s3_key": {"S": key}})
-        dynamodb.put_item(TableName=stack.resource("AlertsTable"), Item={
-            "day": {"S": stamp[:10]}, "alert_key": {"S": f"{stamp}#{camera}-alert"}, "status": {"S": "sent"}})
+        dynamodb.put_item(
+            TableName=stack.resource("FramesTable"),
+            Item={
+                "camera_id": {"S": camera},
+                "frame_key": {"S": f"{stamp}#{camera}-1"},
+                "frame_id": {"S": f"{camera}-1"},
+                "captured_at": {"S": stamp},
+                "day": {"S": stamp[:10]},
+                "bucket": {"S": stack.media_bucket},
+                "s3_key": {"S": key},
+            },
+        )
+        dynamodb.put_item(
+            TableName=stack.resource("AlertsTable"),
+            Item={
+                "day": {"S": stamp[:10]},
+                "alert_key": {"S": f"{stamp}#{camera}-alert"},
+                "status": {"S": "sent"},
+            },
+        )
     assert main(["purge", "--older-than", "7", "--dry-run"]) == 0
     assert len(_frames(stack, "old")) == 1
     assert main(["purge", "--older-than", "7"]) == 0

@@ -31,4 +31,3 @@ def stack(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Em
     with EmbeddedStack(options) as running:
         assert running.ui is not None, "the stack did not serve the web UI"
         yield running
-

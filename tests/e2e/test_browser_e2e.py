@@ -30,8 +30,6 @@ PIPELINE_TIMEOUT = 30_000  # ms for the UI to show what a batch produced (polls 
 PERSON = "Grace Hopper"
 
 
-
-
 BIKES = clip_jpegs("bikes.mp4", [0, 25, 50, 125, 150])  # cyclist, people, cars, a motorcycle
 FACES = clip_jpegs("carphone_pristine.mp4", [0, 90])  # one person; 0 enrolls, 90 is recognised
 

@@ -36,14 +36,13 @@ rules:
 """
 
 
-
-
 @contextmanager
 def start_stack(directory: Path, watchlist: str = WATCHLIST, **options: Any) -> Iterator[EmbeddedStack]:
     path = directory / "watchlist.yaml"
     path.write_text(watchlist)
-    with EmbeddedStack(StackOptions(data_dir=directory / "data", watchlist=path, serve_ui=False,
-                                    **options)) as running:
+    with EmbeddedStack(
+        StackOptions(data_dir=directory / "data", watchlist=path, serve_ui=False, **options)
+    ) as running:
         yield running
 
 
@@ -61,11 +60,25 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 60, what: str = "con
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def record(camera: str, jpeg: bytes | None, *, seq: int, at: datetime, frame_id: str | None = None,
-           **overrides: object) -> bytes:
+def record(
+    camera: str,
+    jpeg: bytes | None,
+    *,
+    seq: int,
+    at: datetime,
+    frame_id: str | None = None,
+    **overrides: object,
+) -> bytes:
     image = base64.b64encode(jpeg).decode() if jpeg is not None else None
-    fields: dict[str, Any] = dict(camera_id=camera, captured_at=at, seq=seq, width=640, height=272,
-                                  frame_id=frame_id or f"{camera}-{seq}-{uuid.uuid4().hex[:6]}", image=image)
+    fields: dict[str, Any] = dict(
+        camera_id=camera,
+        captured_at=at,
+        seq=seq,
+        width=640,
+        height=272,
+        frame_id=frame_id or f"{camera}-{seq}-{uuid.uuid4().hex[:6]}",
+        image=image,
+    )
     fields.update(overrides)
     return FrameRecord(**fields).to_json()
 
@@ -75,8 +88,14 @@ def records_done(stack: EmbeddedStack) -> int:
     return sum(pipe.stats.records for pipe in stack.pipes)
 
 
-def put(stack: EmbeddedStack, payloads: list[bytes], partition_key: str, *, wait: bool = True,
-        timeout: float = 180) -> list[str]:
+def put(
+    stack: EmbeddedStack,
+    payloads: list[bytes],
+    partition_key: str,
+    *,
+    wait: bool = True,
+    timeout: float = 180,
+) -> list[str]:
     """PutRecords; waits until the pipe has handled them. Returns the records' sequence numbers."""
     before = records_done(stack)
     response = client("kinesis").put_records(
@@ -113,8 +132,9 @@ class Collected:
 
     def drain(self) -> list[dict[str, Any]]:
         sqs = client("sqs")
-        while batch := sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10,
-                                           VisibilityTimeout=60).get("Messages", []):
+        while batch := sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, VisibilityTimeout=60
+        ).get("Messages", []):
             for message in batch:
                 self.messages.append(json.loads(message["Body"]))
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])

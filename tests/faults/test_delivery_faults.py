@@ -51,10 +51,14 @@ def observed(stack: EmbeddedStack) -> Observed:
     return Observed(stack)
 
 
-def _alert_rows(stack: EmbeddedStack, camera: str,
-                frame_ids: set[str] | None = None) -> list[tuple[str, str]]:
-    return sorted((a["alert_key"]["S"], a["status"]["S"]) for a in alert_items(stack, camera)
-                  if frame_ids is None or a["frame_id"]["S"] in frame_ids)
+def _alert_rows(
+    stack: EmbeddedStack, camera: str, frame_ids: set[str] | None = None
+) -> list[tuple[str, str]]:
+    return sorted(
+        (a["alert_key"]["S"], a["status"]["S"])
+        for a in alert_items(stack, camera)
+        if frame_ids is None or a["frame_id"]["S"] in frame_ids
+    )
 
 
 def _frame_keys(stack: EmbeddedStack, camera: str) -> list[str]:
@@ -64,8 +68,9 @@ def _frame_keys(stack: EmbeddedStack, camera: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------- replay
 def test_replayed_batch_adds_no_frames_and_no_alerts(stack: EmbeddedStack, observed: Observed) -> None:
     camera, t0 = "replay", start_time()
-    payloads = [record(camera, jpeg, seq=n, at=t0 + timedelta(seconds=n))
-                for n, jpeg in enumerate(FRAMES[:5])]
+    payloads = [
+        record(camera, jpeg, seq=n, at=t0 + timedelta(seconds=n)) for n, jpeg in enumerate(FRAMES[:5])
+    ]
     sequence_numbers = put(stack, payloads, camera)
     frames_before, alerts_before = _frame_keys(stack, camera), _alert_rows(stack, camera)
     messages_before = len(observed.sns_messages(camera))
@@ -76,9 +81,12 @@ def test_replayed_batch_adds_no_frames_and_no_alerts(stack: EmbeddedStack, obser
     #    a retry or a lost checkpoint.
     kinesis = client("kinesis")
     shard_id = kinesis.list_shards(StreamName=stack.stream_name)["Shards"][0]["ShardId"]
-    iterator = kinesis.get_shard_iterator(StreamName=stack.stream_name, ShardId=shard_id,
-                                          ShardIteratorType="AT_SEQUENCE_NUMBER",
-                                          StartingSequenceNumber=sequence_numbers[0])["ShardIterator"]
+    iterator = kinesis.get_shard_iterator(
+        StreamName=stack.stream_name,
+        ShardId=shard_id,
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StartingSequenceNumber=sequence_numbers[0],
+    )["ShardIterator"]
     batch = kinesis.get_records(ShardIterator=iterator, Limit=len(payloads))["Records"]
     assert [r["SequenceNumber"] for r in batch] == sequence_numbers
     executions = len(stack.pipes[0].stats.execution_arns)
@@ -99,8 +107,9 @@ def test_replayed_batch_adds_no_frames_and_no_alerts(stack: EmbeddedStack, obser
 
 
 # ------------------------------------------------------------------------------------------ throttling
-def test_throttled_vision_is_absorbed_by_the_workflow_retry(stack: EmbeddedStack, observed: Observed,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_throttled_vision_is_absorbed_by_the_workflow_retry(
+    stack: EmbeddedStack, observed: Observed, monkeypatch: pytest.MonkeyPatch
+) -> None:
     camera, t0 = "throttle", start_time()
     throttled: Counter[tuple[str, str]] = Counter()  # (function, frame id) -> throttled attempts
     invoke = stack.runtime.invoke
@@ -112,22 +121,35 @@ def test_throttled_vision_is_absorbed_by_the_workflow_retry(stack: EmbeddedStack
         return payload, errored
 
     monkeypatch.setattr(stack.runtime, "invoke", watching)
-    requests.post(f"{stack.vision_url}/_framewatch/faults", json={"throttle_next": THROTTLE_NEXT},
-                  timeout=5).raise_for_status()
+    requests.post(
+        f"{stack.vision_url}/_framewatch/faults", json={"throttle_next": THROTTLE_NEXT}, timeout=5
+    ).raise_for_status()
     executions = len(stack.pipes[0].stats.execution_arns)
-    payloads = [record(camera, FRAMES[n % len(FRAMES)], seq=n, at=t0 + timedelta(seconds=n))
-                for n in range(10)]
+    payloads = [
+        record(camera, FRAMES[n % len(FRAMES)], seq=n, at=t0 + timedelta(seconds=n)) for n in range(10)
+    ]
     put(stack, payloads, camera)
 
     arns = stack.pipes[0].stats.execution_arns[executions:]
     sfn = client("stepfunctions")
-    history = [event for arn in arns
-               for event in sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]]
-    retried = [e for e in history if e["type"] == "TaskFailed"
-               and e["taskFailedEventDetails"]["error"] == "ProvisionedThroughputExceededException"]
+    history = [
+        event
+        for arn in arns
+        for event in sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    ]
+    retried = [
+        e
+        for e in history
+        if e["type"] == "TaskFailed"
+        and e["taskFailedEventDetails"]["error"] == "ProvisionedThroughputExceededException"
+    ]
     counts = observed.counts(camera, frames_in=len(payloads))
-    counts.update(throttled_calls=sum(throttled.values()), throttled_frames=len({f for _, f in throttled}),
-                  most_throttles_on_one_task=max(throttled.values(), default=0), executions=len(arns))
+    counts.update(
+        throttled_calls=sum(throttled.values()),
+        throttled_frames=len({f for _, f in throttled}),
+        most_throttles_on_one_task=max(throttled.values(), default=0),
+        executions=len(arns),
+    )
     report("throttling", counts)
 
     assert [sfn.describe_execution(executionArn=arn)["status"] for arn in arns] == ["SUCCEEDED"]
@@ -140,20 +162,27 @@ def test_throttled_vision_is_absorbed_by_the_workflow_retry(stack: EmbeddedStack
 
 
 # ---------------------------------------------------------------------------------------------- poison
-def test_poison_records_are_dead_lettered_and_their_neighbours_go_on(stack: EmbeddedStack,
-                                                                     observed: Observed) -> None:
+def test_poison_records_are_dead_lettered_and_their_neighbours_go_on(
+    stack: EmbeddedStack, observed: Observed
+) -> None:
     camera, t0 = "poison", start_time()
     huge_key = f"claim-check/{camera}/{uuid.uuid4().hex}.jpg"
-    client("s3").put_object(Bucket=stack.media_bucket, Key=huge_key,
-                            Body=b"\xff\xd8\xff\xe0" + bytes(20 * 1024 * 1024))
+    client("s3").put_object(
+        Bucket=stack.media_bucket, Key=huge_key, Body=b"\xff\xd8\xff\xe0" + bytes(20 * 1024 * 1024)
+    )
     good = [record(camera, FRAMES[n], seq=n, at=t0 + timedelta(seconds=n)) for n in range(5)]
     corrupt = record(camera, b"\xff\xd8\xff\xe0" + b"not really a jpeg" * 50, seq=10, at=t0)
     truncated = good[0][: len(good[0]) // 2]
     future = json.dumps({**json.loads(good[1]), "v": 2, "frame_id": f"{camera}-v2"}).encode()
     oversize = record(camera, None, seq=11, at=t0, s3_key=huge_key)
     empty = record(camera, b"", seq=12, at=t0)
-    poison = {"corrupt JPEG": corrupt, "truncated record": truncated, "unknown version": future,
-              "20 MB claim-check image": oversize, "0-byte frame": empty}
+    poison = {
+        "corrupt JPEG": corrupt,
+        "truncated record": truncated,
+        "unknown version": future,
+        "20 MB claim-check image": oversize,
+        "0-byte frame": empty,
+    }
     payloads = [item for pair in zip(good, poison.values(), strict=True) for item in pair]  # interleaved
     sequence_numbers = put(stack, payloads, camera)
     seq_of = dict(zip(payloads, sequence_numbers, strict=True))
@@ -170,7 +199,8 @@ def test_poison_records_are_dead_lettered_and_their_neighbours_go_on(stack: Embe
 
     assert counts["enriched"] == len(good)
     assert sorted(f["frame_id"]["S"] for f in frame_items(stack, camera)) == sorted(
-        json.loads(g)["frame_id"] for g in good)
+        json.loads(g)["frame_id"] for g in good
+    )
     assert counts["in_dlq"] == len(poison), letters
     assert "corrupt JPEG" in reasons["corrupt JPEG"] or "InvalidImageFormat" in reasons["corrupt JPEG"]
     assert "not JSON" in reasons["truncated record"] or "invalid frame record" in reasons["truncated record"]
@@ -186,7 +216,8 @@ class SimulatedCrash(BaseException):
 
 
 def test_pipe_crash_before_checkpoint_resumes_without_loss_or_duplicate_alerts(
-        stack: EmbeddedStack, observed: Observed, monkeypatch: pytest.MonkeyPatch) -> None:
+    stack: EmbeddedStack, observed: Observed, monkeypatch: pytest.MonkeyPatch
+) -> None:
     logical, props = next(iter(stack.deployed.pipes.items()))  # type: ignore[union-attr]
     checkpoint_file = stack.data_dir / f"checkpoint-{logical}.json"
     for running in stack.pipes:
@@ -206,8 +237,9 @@ def test_pipe_crash_before_checkpoint_resumes_without_loss_or_duplicate_alerts(
 
     monkeypatch.setattr(crashy.checkpoints, "set", set_then_crash)
     hook = threading.excepthook
-    monkeypatch.setattr(threading, "excepthook",
-                        lambda args: None if args.exc_type is SimulatedCrash else hook(args))
+    monkeypatch.setattr(
+        threading, "excepthook", lambda args: None if args.exc_type is SimulatedCrash else hook(args)
+    )
     stack.pipes.append(crashy)
     crashy.start()
 
@@ -234,8 +266,9 @@ def test_pipe_crash_before_checkpoint_resumes_without_loss_or_duplicate_alerts(
     wait_for(lambda: restarted.stats.records >= len(second), 120, "the replay of the crashed batch")
     third_seqs = put(stack, third, "crash-b")
 
-    counts: dict[str, Any] = {camera: observed.counts(camera, frames_in=n)
-                              for camera, n in (("crash-a", 3), ("crash-b", 5))}
+    counts: dict[str, Any] = {
+        camera: observed.counts(camera, frames_in=n) for camera, n in (("crash-a", 3), ("crash-b", 5))
+    }
     counts["restarted_pipe_records"] = restarted.stats.records
     report("crash", counts)
 

@@ -77,16 +77,28 @@ def test_cameras_at_5_fps_lose_no_frame_and_memory_stays_bounded(stack: Embedded
     assert stack._vision is not None
     observed = Observed(stack)
     cameras = [f"load-{n:02d}" for n in range(CAMERAS)]
-    options = validate_options({
-        "cameras": [{"id": camera, "source": str(clip_path("bikes.mp4")), "fps": FPS, "loop": True,
-                     "motion": {"enabled": False}} for camera in cameras],
-        "producer": {"stream": stack.stream_name, "bucket": stack.media_bucket},
-        "status": False,
-    })
+    options = validate_options(
+        {
+            "cameras": [
+                {
+                    "id": camera,
+                    "source": str(clip_path("bikes.mp4")),
+                    "fps": FPS,
+                    "loop": True,
+                    "motion": {"enabled": False},
+                }
+                for camera in cameras
+            ],
+            "producer": {"stream": stack.stream_name, "bucket": stack.media_bucket},
+            "status": False,
+        }
+    )
     # Warm-up, not counted: the vision service loads its models on first use (~600 MiB) and sizes its
     # inference arenas at the workflow's concurrency (Map MaxConcurrency 4 x 2 branches).
-    warm_up = [record("load-warm-up", jpeg, seq=n, at=start_time() + timedelta(seconds=n))
-               for n, jpeg in enumerate(clip_jpegs("bikes.mp4", list(range(0, 200, 25))).values())]
+    warm_up = [
+        record("load-warm-up", jpeg, seq=n, at=start_time() + timedelta(seconds=n))
+        for n, jpeg in enumerate(clip_jpegs("bikes.mp4", list(range(0, 200, 25))).values())
+    ]
     put(stack, warm_up, "load-warm-up")
     sampler = RssSampler(stack._vision.pid)
     sampler.start()
@@ -109,18 +121,29 @@ def test_cameras_at_5_fps_lose_no_frame_and_memory_stays_bounded(stack: Embedded
     own_hwm = rss_kib()[1]
     first, last = sampler.samples[0], sampler.samples[-1]
     counts = {
-        "cameras": CAMERAS, "fps": FPS, "capture_seconds": SECONDS, "frames_in": frames_in,
-        "enriched": enriched, "in_dlq": dead,
+        "cameras": CAMERAS,
+        "fps": FPS,
+        "capture_seconds": SECONDS,
+        "frames_in": frames_in,
+        "enriched": enriched,
+        "in_dlq": dead,
         "dropped_by_producer": summary.total("frames_dropped"),
         "failed_to_send": summary.total("frames_failed"),
-        "capture_wall_s": round(captured - started, 1), "drain_wall_s": round(drained - started, 1),
+        "capture_wall_s": round(captured - started, 1),
+        "drain_wall_s": round(drained - started, 1),
         "frames_per_s": round(enriched / (drained - started), 2),
-        "test_process_rss_mib": {"start": first[1] // 1024, "end": last[1] // 1024,
-                                 "peak_sampled": max(s[1] for s in sampler.samples) // 1024,
-                                 "peak_hwm": own_hwm // 1024},
-        "vision_rss_mib": {"start": first[2] // 1024, "end": last[2] // 1024,
-                           "peak_sampled": max(s[2] for s in sampler.samples) // 1024,
-                           "peak_hwm": vision_hwm // 1024},
+        "test_process_rss_mib": {
+            "start": first[1] // 1024,
+            "end": last[1] // 1024,
+            "peak_sampled": max(s[1] for s in sampler.samples) // 1024,
+            "peak_hwm": own_hwm // 1024,
+        },
+        "vision_rss_mib": {
+            "start": first[2] // 1024,
+            "end": last[2] // 1024,
+            "peak_sampled": max(s[2] for s in sampler.samples) // 1024,
+            "peak_hwm": vision_hwm // 1024,
+        },
         "samples": len(sampler.samples),
     }
     report("load", counts)
@@ -130,8 +153,10 @@ def test_cameras_at_5_fps_lose_no_frame_and_memory_stays_bounded(stack: Embedded
     assert summary.total("frames_dropped") == 0 and summary.total("frames_failed") == 0, counts
     assert frames_in == enriched + dead, counts  # no frame lost
     assert dead == 0, counts  # and nothing in this load is poison
-    assert max(s[1] for s in sampler.samples) < (PROCESS_BASE_MIB + frames_in * PROCESS_PER_FRAME_KIB / 1024
-                                                 ) * 1024, counts
+    assert (
+        max(s[1] for s in sampler.samples)
+        < (PROCESS_BASE_MIB + frames_in * PROCESS_PER_FRAME_KIB / 1024) * 1024
+    ), counts
     # Bounded, not leaking: the vision service grows a model pool up to the peak concurrency and then
     # stays flat; its second half must not outgrow its first half.
     middle = sampler.samples[-1][0] / 2

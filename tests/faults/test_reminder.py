@@ -33,16 +33,18 @@ PERSON = clip_jpegs("bikes.mp4", [0])[0]  # the bundled clip's first frame shows
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
-    with start_stack(tmp_path_factory.mktemp("reminder"), WATCHLIST,
-                     parameters={"SuppressionWindowSeconds": WINDOW}) as running:
+    with start_stack(
+        tmp_path_factory.mktemp("reminder"), WATCHLIST, parameters={"SuppressionWindowSeconds": WINDOW}
+    ) as running:
         yield running
 
 
 def test_an_incident_past_the_window_gets_exactly_one_reminder(stack: EmbeddedStack) -> None:
     observed = Observed(stack)
     t0 = start_time(seconds_ago=120).replace(microsecond=0)
-    payloads = [record(CAMERA, PERSON, seq=n, at=t0 + timedelta(seconds=offset))
-                for n, offset in enumerate(OFFSETS)]
+    payloads = [
+        record(CAMERA, PERSON, seq=n, at=t0 + timedelta(seconds=offset)) for n, offset in enumerate(OFFSETS)
+    ]
     for payload in payloads:
         put(stack, [payload], CAMERA)
 

@@ -28,8 +28,6 @@ rules:
 """
 
 
-
-
 class Pipeline:
     """Puts frame records on the stack's stream and waits until the pipe has handled them."""
 
@@ -37,11 +35,26 @@ class Pipeline:
         self.stack = stack
         self.sent = 0
 
-    def record(self, camera: str, jpeg: bytes | None, *, seq: int, at: datetime,
-               frame_id: str | None = None, **overrides: object) -> bytes:
+    def record(
+        self,
+        camera: str,
+        jpeg: bytes | None,
+        *,
+        seq: int,
+        at: datetime,
+        frame_id: str | None = None,
+        **overrides: object,
+    ) -> bytes:
         image = base64.b64encode(jpeg).decode() if jpeg is not None else None
-        fields = dict(camera_id=camera, frame_id=frame_id or f"{camera}-{seq}-{uuid.uuid4().hex[:6]}",
-                      captured_at=at, seq=seq, width=640, height=272, image=image)
+        fields = dict(
+            camera_id=camera,
+            frame_id=frame_id or f"{camera}-{seq}-{uuid.uuid4().hex[:6]}",
+            captured_at=at,
+            seq=seq,
+            width=640,
+            height=272,
+            image=image,
+        )
         fields.update(overrides)
         return FrameRecord(**fields).to_json()  # type: ignore[arg-type]
 
@@ -81,4 +94,3 @@ def wait_for(predicate, timeout: float = 60, what: str = "condition"):  # type: 
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
-

@@ -31,8 +31,9 @@ def sns_messages(stack, camera: str) -> list[dict]:  # type: ignore[no-untyped-d
     sqs = client("sqs")
     seen: dict[str, dict] = {}
     for _ in range(20):
-        batch = sqs.receive_message(QueueUrl=stack.alert_sink_url, MaxNumberOfMessages=10,
-                                    VisibilityTimeout=0).get("Messages", [])
+        batch = sqs.receive_message(
+            QueueUrl=stack.alert_sink_url, MaxNumberOfMessages=10, VisibilityTimeout=0
+        ).get("Messages", [])
         if not batch:
             break
         for message in batch:
@@ -42,8 +43,10 @@ def sns_messages(stack, camera: str) -> list[dict]:  # type: ignore[no-untyped-d
 
 def test_frames_are_detected_recorded_and_alerted_once_per_subject(stack, pipeline: Pipeline) -> None:
     t0 = start_time()
-    records = [pipeline.record("driveway", BIKES[i], seq=n, at=t0 + timedelta(seconds=n))
-               for n, i in enumerate(sorted(BIKES))]
+    records = [
+        pipeline.record("driveway", BIKES[i], seq=n, at=t0 + timedelta(seconds=n))
+        for n, i in enumerate(sorted(BIKES))
+    ]
     pipeline.put(records, "driveway")
 
     frames = frames_of(stack, "driveway")
@@ -70,8 +73,9 @@ def test_frames_are_detected_recorded_and_alerted_once_per_subject(stack, pipeli
 
 def test_replayed_batch_adds_no_frames_and_no_alerts(stack, pipeline: Pipeline) -> None:
     t0 = start_time()
-    records = [pipeline.record("porch", BIKES[i], seq=n, at=t0 + timedelta(seconds=n))
-               for n, i in enumerate([0, 25])]
+    records = [
+        pipeline.record("porch", BIKES[i], seq=n, at=t0 + timedelta(seconds=n)) for n, i in enumerate([0, 25])
+    ]
     pipeline.put(records, "porch")
     frames_before = frames_of(stack, "porch")
     alerts_before = sorted((a.alert_key, a.status) for a in alerts_of(stack, "porch"))
@@ -86,8 +90,9 @@ def test_replayed_batch_adds_no_frames_and_no_alerts(stack, pipeline: Pipeline) 
 
 
 def test_throttled_vision_calls_are_retried_and_the_frame_is_enriched(stack, pipeline: Pipeline) -> None:
-    requests.post(f"{stack.vision_url}/_framewatch/faults", json={"throttle_next": 3},
-                  timeout=5).raise_for_status()
+    requests.post(
+        f"{stack.vision_url}/_framewatch/faults", json={"throttle_next": 3}, timeout=5
+    ).raise_for_status()
     executions_before = len(stack.pipes[0].stats.execution_arns)
     pipeline.put([pipeline.record("garage", BIKES[0], seq=0, at=start_time())], "garage")
 
@@ -96,8 +101,12 @@ def test_throttled_vision_calls_are_retried_and_the_frame_is_enriched(stack, pip
     sfn = client("stepfunctions")
     assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
     history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-    throttled = [e for e in history if e["type"] == "TaskFailed"
-                 and e["taskFailedEventDetails"]["error"] == "ProvisionedThroughputExceededException"]
+    throttled = [
+        e
+        for e in history
+        if e["type"] == "TaskFailed"
+        and e["taskFailedEventDetails"]["error"] == "ProvisionedThroughputExceededException"
+    ]
     assert len(throttled) == 3
     assert "dead_lettered" not in sfn.describe_execution(executionArn=arn)["output"]
 
@@ -105,8 +114,9 @@ def test_throttled_vision_calls_are_retried_and_the_frame_is_enriched(stack, pip
 def test_poison_records_go_to_the_dead_letter_queue_with_reasons(stack, pipeline: Pipeline) -> None:
     t0 = start_time()
     huge_key = f"claim-check/yard/{uuid.uuid4().hex}.jpg"
-    client("s3").put_object(Bucket=stack.media_bucket, Key=huge_key,
-                            Body=b"\xff\xd8\xff\xe0" + bytes(20 * 1024 * 1024))
+    client("s3").put_object(
+        Bucket=stack.media_bucket, Key=huge_key, Body=b"\xff\xd8\xff\xe0" + bytes(20 * 1024 * 1024)
+    )
     good = pipeline.record("yard", BIKES[50], seq=0, at=t0)
     corrupt = pipeline.record("yard", b"\xff\xd8\xff\xe0" + b"not really a jpeg" * 50, seq=1, at=t0)
     empty = pipeline.record("yard", b"", seq=2, at=t0)
@@ -119,8 +129,9 @@ def test_poison_records_go_to_the_dead_letter_queue_with_reasons(stack, pipeline
     sqs = client("sqs")
     queue = stack.resource("DeadLetterQueue")
     bodies = []
-    while batch := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10,
-                                       VisibilityTimeout=60).get("Messages", []):
+    while batch := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=60).get(
+        "Messages", []
+    ):
         bodies += [json.loads(m["Body"]) for m in batch]
         for message in batch:
             sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
@@ -130,17 +141,20 @@ def test_poison_records_go_to_the_dead_letter_queue_with_reasons(stack, pipeline
     assert any("unsupported record version 2" in r for r in reasons), reasons
     assert any("0 bytes" in r for r in reasons), reasons
     assert any("the limit is" in r for r in reasons), reasons
-    corrupt_reports = [b for b in bodies if "corrupt JPEG" in json.dumps(b)
-                       or "InvalidImageFormatException" in json.dumps(b)]
+    corrupt_reports = [
+        b for b in bodies if "corrupt JPEG" in json.dumps(b) or "InvalidImageFormatException" in json.dumps(b)
+    ]
     assert len(corrupt_reports) == 1, bodies
 
 
 def test_an_uploaded_photo_is_analysed_by_the_event_rule(stack) -> None:  # type: ignore[no-untyped-def]
     upload_id = uuid.uuid4().hex
-    client("s3").put_object(Bucket=stack.media_bucket, Key=f"uploads/{upload_id}.jpg", Body=BIKES[125],
-                            ContentType="image/jpeg")
-    frame = wait_for(lambda: next((f for f in frames_of(stack, "uploads")
-                                   if f.frame_id == f"upload-{upload_id}"), None),
-                     what="the uploaded photo's frame")
+    client("s3").put_object(
+        Bucket=stack.media_bucket, Key=f"uploads/{upload_id}.jpg", Body=BIKES[125], ContentType="image/jpeg"
+    )
+    frame = wait_for(
+        lambda: next((f for f in frames_of(stack, "uploads") if f.frame_id == f"upload-{upload_id}"), None),
+        what="the uploaded photo's frame",
+    )
     assert any(label["name"] in {"Bicycle", "Motorcycle", "Person"} for label in frame.labels)
     assert not stack.router.errors

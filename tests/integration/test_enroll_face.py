@@ -17,25 +17,34 @@ FACES = clip_jpegs("carphone_pristine.mp4", [0, 90])
 
 
 def person(stack, person_id: str) -> dict:  # type: ignore[no-untyped-def]
-    item = client("dynamodb").get_item(TableName=stack.resource("PeopleTable"),
-                                       Key={"person_id": {"S": person_id}}).get("Item", {})
+    item = (
+        client("dynamodb")
+        .get_item(TableName=stack.resource("PeopleTable"), Key={"person_id": {"S": person_id}})
+        .get("Item", {})
+    )
     return item
 
 
 def register(stack, person_id: str, name: str, photo: bytes) -> dict:  # type: ignore[no-untyped-def]
     """What the frames API does on POST /api/people plus the browser's upload."""
-    client("dynamodb").put_item(TableName=stack.resource("PeopleTable"), Item={
-        "person_id": {"S": person_id}, "display_name": {"S": name}, "status": {"S": "pending"}})
+    client("dynamodb").put_item(
+        TableName=stack.resource("PeopleTable"),
+        Item={"person_id": {"S": person_id}, "display_name": {"S": name}, "status": {"S": "pending"}},
+    )
     client("s3").put_object(Bucket=stack.media_bucket, Key=f"enroll/{person_id}/photo.jpg", Body=photo)
-    return wait_for(lambda: (p := person(stack, person_id)) and p["status"]["S"] != "pending" and p,
-                    what=f"enrollment of {person_id}")
+    return wait_for(
+        lambda: (p := person(stack, person_id)) and p["status"]["S"] != "pending" and p,
+        what=f"enrollment of {person_id}",
+    )
 
 
 def enroll_executions(stack) -> list[dict]:  # type: ignore[no-untyped-def]
     sfn = client("stepfunctions")
     arn = stack.resource("EnrollFaceStateMachine")
-    return [sfn.describe_execution(executionArn=e["executionArn"])
-            for e in sfn.list_executions(stateMachineArn=arn)["executions"]]
+    return [
+        sfn.describe_execution(executionArn=e["executionArn"])
+        for e in sfn.list_executions(stateMachineArn=arn)["executions"]
+    ]
 
 
 def test_enrolled_face_is_recognised_in_a_later_frame(stack, pipeline: Pipeline) -> None:
@@ -58,9 +67,12 @@ def test_photo_without_a_face_ends_in_a_clear_failed_state(stack) -> None:  # ty
     blank = cv2.imencode(".jpg", np.full((240, 320, 3), 128, np.uint8))[1].tobytes()
     outcome = register(stack, "nobody", "Nobody", blank)
     assert outcome["status"]["S"] == "no_face"
-    failed = wait_for(lambda: [e for e in enroll_executions(stack)
-                               if e["status"] == "FAILED" and "nobody" in e.get("input", "")],
-                      what="the failed enrollment execution")
+    failed = wait_for(
+        lambda: [
+            e for e in enroll_executions(stack) if e["status"] == "FAILED" and "nobody" in e.get("input", "")
+        ],
+        what="the failed enrollment execution",
+    )
     assert failed[0]["error"] == "NoFaceFound"
 
 
@@ -69,7 +81,12 @@ def test_photo_with_several_faces_is_refused(stack) -> None:  # type: ignore[no-
     group = cv2.imencode(".jpg", np.hstack([face, cv2.flip(face, 1)]))[1].tobytes()
     outcome = register(stack, "two-people", "Two People", group)
     assert outcome["status"]["S"] == "several_faces"
-    failed = wait_for(lambda: [e for e in enroll_executions(stack)
-                               if e["status"] == "FAILED" and "two-people" in json.dumps(e.get("input", ""))],
-                      what="the refused enrollment execution")
+    failed = wait_for(
+        lambda: [
+            e
+            for e in enroll_executions(stack)
+            if e["status"] == "FAILED" and "two-people" in json.dumps(e.get("input", ""))
+        ],
+        what="the refused enrollment execution",
+    )
     assert failed[0]["error"] == "SeveralFacesFound"

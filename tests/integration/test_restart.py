@@ -18,20 +18,33 @@ STREET = clip_jpegs("bikes.mp4", [0, 25])
 def test_data_survives_a_restart_and_enrollment_is_not_replayed(tmp_path) -> None:  # type: ignore[no-untyped-def]
     watchlist = tmp_path / "watchlist.yaml"
     watchlist.write_text(WATCHLIST)
-    options = StackOptions(data_dir=tmp_path / "data", watchlist=watchlist, serve_ui=False,
-                           snapshot_interval=0.5)
+    options = StackOptions(
+        data_dir=tmp_path / "data", watchlist=watchlist, serve_ui=False, snapshot_interval=0.5
+    )
     with EmbeddedStack(options) as first:
         pipeline = Pipeline(first)
         now = datetime.now(UTC)
         records = [pipeline.record("gate", STREET[i], seq=n, at=now) for n, i in enumerate(STREET)]
         pipeline.put(records, "gate")
         people = first.resource("PeopleTable")
-        client("dynamodb").put_item(TableName=people, Item={
-            "person_id": {"S": "grace-hopper"}, "display_name": {"S": "Grace Hopper"},
-            "status": {"S": "pending"}})
+        client("dynamodb").put_item(
+            TableName=people,
+            Item={
+                "person_id": {"S": "grace-hopper"},
+                "display_name": {"S": "Grace Hopper"},
+                "status": {"S": "pending"},
+            },
+        )
         client("s3").put_object(Bucket=first.media_bucket, Key="enroll/grace-hopper/a.jpg", Body=FACE)
-        wait_for(lambda: client("dynamodb").get_item(TableName=people, Key={
-            "person_id": {"S": "grace-hopper"}})["Item"]["status"]["S"] == "enrolled", what="enrollment")
+        wait_for(
+            lambda: (
+                client("dynamodb").get_item(TableName=people, Key={"person_id": {"S": "grace-hopper"}})[
+                    "Item"
+                ]["status"]["S"]
+                == "enrolled"
+            ),
+            what="enrollment",
+        )
         frames_before = [f.frame_key for f in report.frames(first.resource("FramesTable"))]
         alerts_before = [(a.alert_key, a.status) for a in report.alerts(first.resource("AlertsTable"))]
         assert len(frames_before) == 2 and alerts_before
@@ -41,14 +54,18 @@ def test_data_survives_a_restart_and_enrollment_is_not_replayed(tmp_path) -> Non
         assert [f.frame_key for f in report.frames(second.resource("FramesTable"))] == frames_before
         alerts_after = [(a.alert_key, a.status) for a in report.alerts(second.resource("AlertsTable"))]
         assert alerts_after == alerts_before
-        person = client("dynamodb").get_item(TableName=second.resource("PeopleTable"),
-                                             Key={"person_id": {"S": "grace-hopper"}})["Item"]
+        person = client("dynamodb").get_item(
+            TableName=second.resource("PeopleTable"), Key={"person_id": {"S": "grace-hopper"}}
+        )["Item"]
         assert person["status"]["S"] == "enrolled"
         images = client("s3").list_objects_v2(Bucket=second.media_bucket)["Contents"]
-        assert {o["Key"] for o in images} >= {"enroll/grace-hopper/a.jpg", *(
-            f"frames/gate/{now:%Y/%m/%d}/{k.split('#')[1]}.jpg" for k in frames_before)}
+        assert {o["Key"] for o in images} >= {
+            "enroll/grace-hopper/a.jpg",
+            *(f"frames/gate/{now:%Y/%m/%d}/{k.split('#')[1]}.jpg" for k in frames_before),
+        }
         enrollments = client("stepfunctions").list_executions(
-            stateMachineArn=second.resource("EnrollFaceStateMachine"))["executions"]
+            stateMachineArn=second.resource("EnrollFaceStateMachine")
+        )["executions"]
         assert enrollments == []  # restoring the photo did not enrol the face again
         faces = client("rekognition").list_faces(CollectionId="framewatch-faces")["Faces"]
         assert [f["ExternalImageId"] for f in faces] == ["grace-hopper"]

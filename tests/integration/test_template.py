@@ -49,8 +49,15 @@ def test_every_declared_resource_is_created_or_served_locally(emulated_aws: None
         if logical in deployed.served_locally:
             assert kind in SERVED_LOCALLY
     created = {lid for lid in deployed.types if lid not in deployed.served_locally}
-    assert {"FramesStream", "MediaBucket", "FramesTable", "AnalyzeFramesStateMachine", "FramesPipe",
-            "IngestFunction", "FacesCollection"} <= created
+    assert {
+        "FramesStream",
+        "MediaBucket",
+        "FramesTable",
+        "AnalyzeFramesStateMachine",
+        "FramesPipe",
+        "IngestFunction",
+        "FacesCollection",
+    } <= created
     sfn = clients.client("stepfunctions")
     analyze = sfn.describe_state_machine(stateMachineArn=deployed.physical("AnalyzeFramesStateMachine"))
     assert analyze["type"] == "EXPRESS"
@@ -95,8 +102,10 @@ def test_every_per_frame_step_that_can_fail_ends_in_the_dead_letter_queue() -> N
     per_frame = definition["States"]["Analyze each frame"]["ItemProcessor"]["States"]
     for name in ("Detect labels and faces", "Record frame", "Evaluate watch list"):
         catchers = per_frame[name]["Catch"]
-        assert any("States.ALL" in c["ErrorEquals"] and c["Next"] == "Send frame to dead-letter queue"
-                   for c in catchers), name
+        assert any(
+            "States.ALL" in c["ErrorEquals"] and c["Next"] == "Send frame to dead-letter queue"
+            for c in catchers
+        ), name
     alerting = definition["States"]["Raise alerts in capture order"]
     assert alerting["MaxConcurrency"] == 1  # the oldest frame of an incident must claim its slot first
     catchers = alerting["ItemProcessor"]["States"]["Raise each alert"]["Catch"]

@@ -20,18 +20,35 @@ PARIS = ZoneInfo("Europe/Paris")
 CAPTURED = datetime(2024, 7, 1, 12, 0, 5, 250000, tzinfo=UTC)  # a Monday; 14:00:05 in Paris
 
 
-def frame_at(captured_at: datetime = CAPTURED, *, camera_id: str = "porch", frame_id: str = "porch:000001",
-             ) -> FrameRef:
+def frame_at(
+    captured_at: datetime = CAPTURED,
+    *,
+    camera_id: str = "porch",
+    frame_id: str = "porch:000001",
+) -> FrameRef:
     return make_frame_ref(
-        camera_id=camera_id, frame_id=frame_id, captured_at=captured_at, seq=1, width=640, height=480,
-        bucket="media", s3_key=f"frames/{camera_id}/2024/07/01/{frame_id}.jpg", source="kinesis",
+        camera_id=camera_id,
+        frame_id=frame_id,
+        captured_at=captured_at,
+        seq=1,
+        width=640,
+        height=480,
+        bucket="media",
+        s3_key=f"frames/{camera_id}/2024/07/01/{frame_id}.jpg",
+        source="kinesis",
         retention_days=7,
     )
 
 
 def car_hit(confidence: float = 91.66, subject_name: str = "Car", rule: str = "vehicle") -> Hit:
-    return Hit(rule=rule, kind="label", subject="Car", subject_name=subject_name, confidence=confidence,
-               box=Box(left=0.1, top=0.1, width=0.2, height=0.2))
+    return Hit(
+        rule=rule,
+        kind="label",
+        subject="Car",
+        subject_name=subject_name,
+        confidence=confidence,
+        box=Box(left=0.1, top=0.1, width=0.2, height=0.2),
+    )
 
 
 def match_for(hit: Hit, frame: FrameRef, *, window_seconds: int = 300, tz=PARIS):
@@ -61,17 +78,21 @@ def test_build_match_carries_keys_times_and_text():
 
 
 def test_message_uses_the_local_time_of_the_given_zone_across_dst():
-    winter = match_for(car_hit(), frame_at(datetime(2024, 1, 15, 23, 30, tzinfo=UTC)),
-                       tz=ZoneInfo("America/New_York"))
-    summer = match_for(car_hit(), frame_at(datetime(2024, 7, 15, 23, 30, tzinfo=UTC)),
-                       tz=ZoneInfo("America/New_York"))
+    winter = match_for(
+        car_hit(), frame_at(datetime(2024, 1, 15, 23, 30, tzinfo=UTC)), tz=ZoneInfo("America/New_York")
+    )
+    summer = match_for(
+        car_hit(), frame_at(datetime(2024, 7, 15, 23, 30, tzinfo=UTC)), tz=ZoneInfo("America/New_York")
+    )
     assert "at Mon 15 Jan 2024 18:30:00 EST" in winter.message
     assert "at Mon 15 Jul 2024 19:30:00 EDT" in summer.message
 
 
 def test_frame_link_prefers_the_ui_and_falls_back_to_the_s3_uri():
     frame = frame_at()
-    assert frame_link(frame, "https://cams.example.org/ui/") == "https://cams.example.org/ui/#frame/porch:000001"
+    assert (
+        frame_link(frame, "https://cams.example.org/ui/") == "https://cams.example.org/ui/#frame/porch:000001"
+    )
     assert frame_link(frame, "https://cams.example.org") == "https://cams.example.org/#frame/porch:000001"
     assert frame_link(frame, None) == "s3://media/frames/porch/2024/07/01/porch:000001.jpg"
     assert frame_link(frame, "") == frame_link(frame, None)
@@ -103,8 +124,13 @@ def test_subject_line_is_ascii_and_within_the_sns_limit(camera_id: str, subject_
 
 
 @PROPERTY
-@given(camera_ids, frame_ids, frame_ids, st.sampled_from(["vehicle", "person", "family"]),
-       st.sampled_from(["Car", "ada", "unknown-face"]))
+@given(
+    camera_ids,
+    frame_ids,
+    frame_ids,
+    st.sampled_from(["vehicle", "person", "family"]),
+    st.sampled_from(["Car", "ada", "unknown-face"]),
+)
 def test_alert_id_depends_only_on_frame_and_dedupe_key(camera_id, frame_a, frame_b, rule, subject):
     key = dedupe_key(camera_id, rule, subject)
     assert alert_id(frame_a, key) == alert_id(frame_a, key)
@@ -132,8 +158,10 @@ def test_dedupe_keys_of_different_incidents_differ(first, second):
 
 
 @PROPERTY
-@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)),
-       st.integers(min_value=10, max_value=86_400))
+@given(
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)),
+    st.integers(min_value=10, max_value=86_400),
+)
 def test_slot_expiry_is_capture_second_plus_window_and_alert_key_starts_with_capture(moment, window):
     frame = frame_at(moment)
     match = match_for(car_hit(), frame, window_seconds=window)

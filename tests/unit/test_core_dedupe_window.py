@@ -52,6 +52,7 @@ def mark_sent(slots: dict[str, Slot], match: Match) -> None:
 
 # --- the mirror matches the state machine ------------------------------------------------------------
 
+
 def find_state(node: Any, name: str) -> dict[str, Any]:
     if isinstance(node, dict):
         if name in node.get("States", {}):
@@ -104,8 +105,18 @@ HIT = Hit(rule="vehicle", kind="label", subject="Car", subject_name="Car", confi
 
 def match_at(epoch_ms: int, frame_id: str, window: int, camera_id: str = "porch") -> Match:
     captured = datetime.fromtimestamp(0, UTC) + timedelta(milliseconds=epoch_ms)
-    frame = make_frame_ref(camera_id=camera_id, frame_id=frame_id, captured_at=captured, seq=0, width=1,
-                           height=1, bucket="media", s3_key="k", source="kinesis", retention_days=1)
+    frame = make_frame_ref(
+        camera_id=camera_id,
+        frame_id=frame_id,
+        captured_at=captured,
+        seq=0,
+        width=1,
+        height=1,
+        bucket="media",
+        s3_key="k",
+        source="kinesis",
+        retention_days=1,
+    )
     return build_match(HIT, frame, window_seconds=window, tz=UTC, frame_link="link")
 
 
@@ -143,8 +154,7 @@ def test_a_replay_of_the_claiming_frame_claims_again_only_if_it_never_sent(t0_ms
 
 
 @PROPERTY
-@given(st.lists(st.integers(min_value=0, max_value=3_600_000), min_size=1, max_size=30), windows,
-       captured_ms)
+@given(st.lists(st.integers(min_value=0, max_value=3_600_000), min_size=1, max_size=30), windows, captured_ms)
 def test_a_stream_of_frames_alerts_once_per_window(offsets_ms: list[int], window: int, t0_ms: int):
     """Frames of one incident in capture order: an alert goes out at the first frame, then at the first
     frame whose capture second is at least a window after the last alert; the rest are suppressed."""

@@ -46,12 +46,21 @@ def test_labels_keep_names_confidence_parents_categories_and_boxes():
 
 
 def test_instances_without_a_bounding_box_are_left_out():
-    [label] = labels_from_rekognition([
-        {"Name": "Person", "Confidence": 90.0, "Instances": [
-            {"Confidence": 90.0},
-            {"BoundingBox": {"Width": 0.1, "Height": 0.3, "Left": 0.4, "Top": 0.2}, "Confidence": 88.0},
-        ]},
-    ])
+    [label] = labels_from_rekognition(
+        [
+            {
+                "Name": "Person",
+                "Confidence": 90.0,
+                "Instances": [
+                    {"Confidence": 90.0},
+                    {
+                        "BoundingBox": {"Width": 0.1, "Height": 0.3, "Left": 0.4, "Top": 0.2},
+                        "Confidence": 88.0,
+                    },
+                ],
+            },
+        ]
+    )
     assert [i.confidence for i in label.instances] == [88.0]
 
 

@@ -18,8 +18,16 @@ PARIS_SUMMER = timezone(timedelta(hours=2))
 
 def ref_at(captured_at: datetime, frame_id: str = "f-1", retention_days: int = 7):
     return make_frame_ref(
-        camera_id="porch-1", frame_id=frame_id, captured_at=captured_at, seq=7, width=640, height=480,
-        bucket="media", s3_key="frames/porch-1/x.jpg", source="upload", retention_days=retention_days,
+        camera_id="porch-1",
+        frame_id=frame_id,
+        captured_at=captured_at,
+        seq=7,
+        width=640,
+        height=480,
+        bucket="media",
+        s3_key="frames/porch-1/x.jpg",
+        source="upload",
+        retention_days=retention_days,
     )
 
 
@@ -39,17 +47,35 @@ def test_expires_at_is_capture_epoch_plus_whole_retention_days():
 
 
 def test_ref_for_record_copies_the_record_and_marks_the_source_as_kinesis():
-    record = parse_frame_record(json.dumps({
-        "v": 1, "camera_id": "yard", "frame_id": "yard:1", "captured_at": "2024-05-01T00:00:00.001+00:00",
-        "seq": 3, "width": 320, "height": 240, "image": base64.b64encode(b"\xff\xd8\xff").decode(),
-    }).encode())
+    record = parse_frame_record(
+        json.dumps(
+            {
+                "v": 1,
+                "camera_id": "yard",
+                "frame_id": "yard:1",
+                "captured_at": "2024-05-01T00:00:00.001+00:00",
+                "seq": 3,
+                "width": 320,
+                "height": 240,
+                "image": base64.b64encode(b"\xff\xd8\xff").decode(),
+            }
+        ).encode()
+    )
 
     ref = ref_for_record(record, bucket="media", s3_key="frames/yard/2024/05/01/yard:1.jpg", retention_days=2)
 
     assert ref.model_dump() == {
-        "camera_id": "yard", "frame_id": "yard:1", "captured_at": "2024-05-01T00:00:00.001Z", "seq": 3,
-        "width": 320, "height": 240, "bucket": "media", "s3_key": "frames/yard/2024/05/01/yard:1.jpg",
-        "source": "kinesis", "frame_key": "2024-05-01T00:00:00.001Z#yard:1", "day": "2024-05-01",
+        "camera_id": "yard",
+        "frame_id": "yard:1",
+        "captured_at": "2024-05-01T00:00:00.001Z",
+        "seq": 3,
+        "width": 320,
+        "height": 240,
+        "bucket": "media",
+        "s3_key": "frames/yard/2024/05/01/yard:1.jpg",
+        "source": "kinesis",
+        "frame_key": "2024-05-01T00:00:00.001Z#yard:1",
+        "day": "2024-05-01",
         "expires_at": int(datetime(2024, 5, 3, 0, 0, 0, 1000, tzinfo=UTC).timestamp()),
     }
 

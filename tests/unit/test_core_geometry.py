@@ -61,6 +61,7 @@ def test_point_in_polygon_examples(point: Point, polygon: list[Point], inside: b
 
 # --- oracles -------------------------------------------------------------------------------------------
 
+
 def cross(o: Point, a: Point, b: Point) -> float:
     return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
 
@@ -128,8 +129,11 @@ def star_polygons(draw: st.DrawFn) -> list[Point]:
     """Vertices at increasing angles round a centre: always simple, often concave."""
     cx, cy = draw(st.floats(0.3, 0.7)), draw(st.floats(0.3, 0.7))
     count = draw(st.integers(min_value=3, max_value=10))
-    angles = sorted(draw(st.lists(st.floats(0, 2 * math.pi, exclude_max=True), min_size=count,
-                                  max_size=count, unique=True)))
+    angles = sorted(
+        draw(
+            st.lists(st.floats(0, 2 * math.pi, exclude_max=True), min_size=count, max_size=count, unique=True)
+        )
+    )
     assume(all(b - a > 0.05 for a, b in zip(angles, [*angles[1:], angles[0] + 2 * math.pi], strict=True)))
     assume(max(b - a for a, b in zip(angles, [*angles[1:], angles[0] + 2 * math.pi], strict=True)) < math.pi)
     radii = draw(st.lists(st.floats(0.05, 0.3), min_size=count, max_size=count))
@@ -137,6 +141,7 @@ def star_polygons(draw: st.DrawFn) -> list[Point]:
 
 
 # --- properties ----------------------------------------------------------------------------------------
+
 
 @PROPERTY
 @given(convex_polygons(), points)

@@ -33,22 +33,43 @@ def box(left: float = 0.1, top: float = 0.1, width: float = 0.2, height: float =
 
 
 def label(name: str, *instances: tuple[float, Box], confidence: float = 90.0, parents=()) -> Label:
-    return Label(name=name, confidence=confidence, parents=list(parents),
-                 instances=[LabelInstance(box=b, confidence=c) for c, b in instances])
+    return Label(
+        name=name,
+        confidence=confidence,
+        parents=list(parents),
+        instances=[LabelInstance(box=b, confidence=c) for c, b in instances],
+    )
 
 
 def car(*instances: tuple[float, Box], confidence: float = 90.0) -> Label:
     return label("Car", *instances, confidence=confidence, parents=["Vehicle", "Transportation"])
 
 
-def face(confidence: float = 99.0, person_id: str | None = None, person_name: str | None = None,
-         similarity: float | None = None, at: Box | None = None) -> Face:
-    return Face(box=at or box(), confidence=confidence, face_id="f" if person_id else None,
-                person_id=person_id, person_name=person_name, similarity=similarity)
+def face(
+    confidence: float = 99.0,
+    person_id: str | None = None,
+    person_name: str | None = None,
+    similarity: float | None = None,
+    at: Box | None = None,
+) -> Face:
+    return Face(
+        box=at or box(),
+        confidence=confidence,
+        face_id="f" if person_id else None,
+        person_id=person_id,
+        person_name=person_name,
+        similarity=similarity,
+    )
 
 
-def hits(rules: list[Rule], *, labels=(), faces=(), camera: str = "porch", when: datetime = NOON,
-         ) -> list[Hit]:
+def hits(
+    rules: list[Rule],
+    *,
+    labels=(),
+    faces=(),
+    camera: str = "porch",
+    when: datetime = NOON,
+) -> list[Hit]:
     return evaluate(WatchList(rules=rules), camera, when, Detections(labels=list(labels), faces=list(faces)))
 
 
@@ -150,6 +171,7 @@ def test_schedule_times_that_are_not_local_clock_times_are_refused_at_load(sched
 
 # --- rule filters --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("wanted", ["Vehicle", "vehicle", "CAR", "transportation"])
 def test_labels_match_by_name_or_parent_ignoring_case(wanted: str):
     [hit] = hits([rule(labels=[wanted])], labels=[car((95.0, box()))])
@@ -241,28 +263,51 @@ def test_a_rule_outside_its_schedule_is_quiet():
 
 
 def test_one_hit_per_rule_and_subject_sorted_by_rule_then_strength():
-    found = labels_from_rekognition([
-        {"Name": "Car", "Confidence": 99, "Parents": [{"Name": "Vehicle"}], "Instances": [
-            {"BoundingBox": {"Left": 0.1, "Top": 0.1, "Width": 0.2, "Height": 0.2}, "Confidence": 80},
-            {"BoundingBox": {"Left": 0.5, "Top": 0.5, "Width": 0.2, "Height": 0.2}, "Confidence": 90}]},
-        {"Name": "Truck", "Confidence": 99, "Parents": [{"Name": "Vehicle"}], "Instances": [
-            {"BoundingBox": {"Left": 0.1, "Top": 0.1, "Width": 0.3, "Height": 0.3}, "Confidence": 95}]},
-    ])
+    found = labels_from_rekognition(
+        [
+            {
+                "Name": "Car",
+                "Confidence": 99,
+                "Parents": [{"Name": "Vehicle"}],
+                "Instances": [
+                    {"BoundingBox": {"Left": 0.1, "Top": 0.1, "Width": 0.2, "Height": 0.2}, "Confidence": 80},
+                    {"BoundingBox": {"Left": 0.5, "Top": 0.5, "Width": 0.2, "Height": 0.2}, "Confidence": 90},
+                ],
+            },
+            {
+                "Name": "Truck",
+                "Confidence": 99,
+                "Parents": [{"Name": "Vehicle"}],
+                "Instances": [
+                    {"BoundingBox": {"Left": 0.1, "Top": 0.1, "Width": 0.3, "Height": 0.3}, "Confidence": 95}
+                ],
+            },
+        ]
+    )
     rules = [rule(name="vehicles", labels=["Vehicle"]), rule(name="cars", labels=["Car", "Vehicle"])]
     assert [(h.rule, h.subject, h.confidence) for h in hits(rules, labels=found)] == [
-        ("cars", "Truck", 95), ("cars", "Car", 90), ("vehicles", "Truck", 95), ("vehicles", "Car", 90),
+        ("cars", "Truck", 95),
+        ("cars", "Car", 90),
+        ("vehicles", "Truck", 95),
+        ("vehicles", "Car", 90),
     ]
 
 
 # --- evaluate() properties -----------------------------------------------------------------------------
 
-LABEL_PARENTS = {"Car": ["Vehicle", "Transportation"], "Truck": ["Vehicle"], "Person": [], "Dog": ["Animal"],
-                 "Road": []}
+LABEL_PARENTS = {
+    "Car": ["Vehicle", "Transportation"],
+    "Truck": ["Vehicle"],
+    "Person": [],
+    "Dog": ["Animal"],
+    "Road": [],
+}
 PEOPLE = {"ada": "Ada Lovelace", "grace": "Grace Hopper"}
 # A few repeated values, so ties between instances and faces come up often.
 confidences = st.sampled_from([40.0, 70.0, 85.0, 99.0]) | st.floats(0, 100)
-boxes = st.builds(Box, left=st.floats(0, 0.8), top=st.floats(0, 0.8), width=st.floats(0, 0.2),
-                  height=st.floats(0, 0.2))
+boxes = st.builds(
+    Box, left=st.floats(0, 0.8), top=st.floats(0, 0.8), width=st.floats(0, 0.2), height=st.floats(0, 0.2)
+)
 
 
 @st.composite
@@ -275,15 +320,20 @@ def any_label(draw: st.DrawFn) -> Label:
 @st.composite
 def any_face(draw: st.DrawFn) -> Face:
     person = draw(st.sampled_from([None, *sorted(PEOPLE)]))
-    return Face(box=draw(boxes), confidence=draw(confidences), person_id=person,
-                person_name=PEOPLE.get(person) if person else None,
-                similarity=draw(confidences) if person else None)
+    return Face(
+        box=draw(boxes),
+        confidence=draw(confidences),
+        person_id=person,
+        person_name=PEOPLE.get(person) if person else None,
+        similarity=draw(confidences) if person else None,
+    )
 
 
 @st.composite
 def any_rule(draw: st.DrawFn, name: str) -> Rule:
-    wanted_labels = draw(st.lists(st.sampled_from(["vehicle", "Car", "PERSON", "animal", "Road"]),
-                                  max_size=2))
+    wanted_labels = draw(
+        st.lists(st.sampled_from(["vehicle", "Car", "PERSON", "animal", "Road"]), max_size=2)
+    )
     wanted_people = draw(st.lists(st.sampled_from(["Ada Lovelace", "grace"]), max_size=2))
     unknown_faces = draw(st.booleans())
     assume(wanted_labels or wanted_people or unknown_faces)
@@ -323,8 +373,10 @@ def watchlists(draw: st.DrawFn) -> WatchList:
 @given(watchlists(), frames, st.randoms(use_true_random=False))
 def test_evaluate_ignores_the_order_of_rules_labels_and_faces(watchlist: WatchList, frame, rnd):
     found_labels, found_faces, camera, when = frame
-    expected = [visible(h) for h in evaluate(watchlist, camera, when, Detections(labels=found_labels,
-                                                                                 faces=found_faces))]
+    expected = [
+        visible(h)
+        for h in evaluate(watchlist, camera, when, Detections(labels=found_labels, faces=found_faces))
+    ]
     shuffled = [list(found_labels), list(found_faces), list(watchlist.rules)]
     for items in shuffled:
         rnd.shuffle(items)
@@ -348,8 +400,10 @@ def test_evaluate_reports_each_rule_and_subject_once_and_only_what_passes_the_ru
         rule_ = by_name[hit.rule]
         assert rule_.applies_to(camera, when)
         if hit.kind == "label":
-            assert any(lb.name == hit.subject and lb.names() & {w.casefold() for w in rule_.labels}
-                       for lb in found_labels)
+            assert any(
+                lb.name == hit.subject and lb.names() & {w.casefold() for w in rule_.labels}
+                for lb in found_labels
+            )
         if hit.kind != "person":  # a person's hit carries the match similarity, not the face confidence
             assert hit.confidence >= rule_.min_confidence
         if rule_.zones or rule_.min_box_area:
@@ -363,6 +417,7 @@ def test_rules_are_independent_so_a_watch_list_is_the_union_of_its_rules(watchli
     found = Detections(labels=found_labels, faces=found_faces)
     together = evaluate(watchlist, camera, when, found)
     one_by_one = [h for r in watchlist.rules for h in evaluate(WatchList(rules=[r]), camera, when, found)]
+
     def by_key(h: Hit) -> tuple[str, str]:
         return (h.rule, h.subject)
 
@@ -374,8 +429,12 @@ def test_rules_are_independent_so_a_watch_list_is_the_union_of_its_rules(watchli
 def test_a_hit_is_the_strongest_candidate_for_its_subject(watchlist: WatchList, frame):
     found_labels, found_faces, camera, when = frame
     weaker_copies = [
-        Label(name=lb.name, confidence=lb.confidence / 2, parents=lb.parents,
-              instances=[LabelInstance(box=i.box, confidence=i.confidence / 2) for i in lb.instances])
+        Label(
+            name=lb.name,
+            confidence=lb.confidence / 2,
+            parents=lb.parents,
+            instances=[LabelInstance(box=i.box, confidence=i.confidence / 2) for i in lb.instances],
+        )
         for lb in found_labels
     ]
     found = Detections(labels=found_labels, faces=found_faces)
@@ -387,12 +446,18 @@ def test_a_hit_is_the_strongest_candidate_for_its_subject(watchlist: WatchList, 
 
 def test_a_parent_label_reported_beside_its_child_is_not_a_second_subject() -> None:
     box = Box(left=0.1, top=0.1, width=0.3, height=0.3)
-    found = Detections(labels=[
-        Label(name="Car", confidence=90, parents=["Vehicle", "Transportation"],
-              instances=[LabelInstance(box=box, confidence=90)]),
-        Label(name="Vehicle", confidence=90, parents=["Transportation"]),
-        Label(name="Transportation", confidence=90),
-    ])
+    found = Detections(
+        labels=[
+            Label(
+                name="Car",
+                confidence=90,
+                parents=["Vehicle", "Transportation"],
+                instances=[LabelInstance(box=box, confidence=90)],
+            ),
+            Label(name="Vehicle", confidence=90, parents=["Transportation"]),
+            Label(name="Transportation", confidence=90),
+        ]
+    )
     rules = load_watchlist("rules:\n  - name: vehicle\n    labels: [Vehicle]\n")
     hits = evaluate(rules, "cam", datetime(2026, 1, 1, 12, 0), found)
     assert [(h.rule, h.subject) for h in hits] == [("vehicle", "Car")]

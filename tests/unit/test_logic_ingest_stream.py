@@ -14,10 +14,18 @@ from framewatch.core.frame_record import parse_frame_record
 from framewatch.logic.ingest import _reason_line, stream_records
 
 STREAM_ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/framewatch-frames"
-GOOD = json.dumps({
-    "v": 1, "camera_id": "porch", "frame_id": "porch:1", "captured_at": "2024-05-01T12:00:00.000Z",
-    "seq": 1, "width": 2, "height": 2, "image": base64.b64encode(b"\xff\xd8\xff").decode(),
-}).encode()
+GOOD = json.dumps(
+    {
+        "v": 1,
+        "camera_id": "porch",
+        "frame_id": "porch:1",
+        "captured_at": "2024-05-01T12:00:00.000Z",
+        "seq": 1,
+        "width": 2,
+        "height": 2,
+        "image": base64.b64encode(b"\xff\xd8\xff").decode(),
+    }
+).encode()
 
 
 def pipes_record(data: bytes, sequence_number: str, **extra: object) -> dict:
@@ -64,19 +72,21 @@ def test_a_lambda_event_passes_through_unchanged():
 
 
 def test_pipes_records_are_shaped_like_lambda_records():
-    assert stream_records([pipes_record(GOOD, "1")]) == [{
-        "eventSource": "aws:kinesis",
-        "eventSourceARN": STREAM_ARN,
-        "eventID": "shardId-000000000000:1",
-        "awsRegion": "us-east-1",
-        "kinesis": {
-            "data": base64.b64encode(GOOD).decode(),
-            "partitionKey": "porch",
-            "sequenceNumber": "1",
-            "approximateArrivalTimestamp": 1714564800.123,
-            "kinesisSchemaVersion": "1.0",
-        },
-    }]
+    assert stream_records([pipes_record(GOOD, "1")]) == [
+        {
+            "eventSource": "aws:kinesis",
+            "eventSourceARN": STREAM_ARN,
+            "eventID": "shardId-000000000000:1",
+            "awsRegion": "us-east-1",
+            "kinesis": {
+                "data": base64.b64encode(GOOD).decode(),
+                "partitionKey": "porch",
+                "sequenceNumber": "1",
+                "approximateArrivalTimestamp": 1714564800.123,
+                "kinesisSchemaVersion": "1.0",
+            },
+        }
+    ]
 
 
 def test_a_sparse_pipes_record_gets_defaults_and_an_already_wrapped_one_is_kept():
@@ -115,8 +125,10 @@ def test_powertools_processes_either_shape_and_fails_only_the_bad_record(shape: 
 @pytest.mark.parametrize(
     ("reason", "line"),
     [
-        ("<class 'framewatch.logic.ingest.PoisonFrame'>:corrupt JPEG: bad marker 0xd9",
-         "PoisonFrame: corrupt JPEG: bad marker 0xd9"),
+        (
+            "<class 'framewatch.logic.ingest.PoisonFrame'>:corrupt JPEG: bad marker 0xd9",
+            "PoisonFrame: corrupt JPEG: bad marker 0xd9",
+        ),
         ("<class 'ValueError'>:boom", "ValueError: boom"),
         ("no class prefix at all", "no class prefix at all"),
     ],

@@ -88,4 +88,3 @@ def stack() -> Iterator[Stack]:
         )
         put_person(ddb, "alan-turing-4d5e6f", "Alan Turing", "no_face", None, "2024-01-02T00:00:00.000Z")
         yield stack
-
