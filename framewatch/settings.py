@@ -20,6 +20,8 @@ class PipelineSettings(BaseSettings):
     people_table: str
     alerts_table: str
     alert_slots_table: str
+    incidents_table: str
+    tracks_table: str
     dead_letter_queue_url: str
     collection_id: str = "framewatch-faces"
     suppression_window_seconds: int = Field(default=300, ge=10, le=86_400)

@@ -117,9 +117,9 @@ class EmbeddedStack:
             # A taken port fails here too; and the bucket's CORS rule must name the UI's origin
             # before the UI exists.
             self.ui_port = _free_port(self.options.ui_host, self.options.ui_port)
-            self.options.parameters.setdefault(
-                "AllowedOrigin", f"http://{self.options.ui_host}:{self.ui_port}"
-            )
+            ui_origin = f"http://{self.options.ui_host}:{self.ui_port}"
+            self.options.parameters.setdefault("AllowedOrigin", ui_origin)
+            self.options.parameters.setdefault("UiBaseUrl", ui_origin)  # alerts link to the incident there
         self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
             self._start_emulator()

@@ -1,4 +1,4 @@
-"""Load the watch list (cached, from the same S3 key on AWS and offline) and apply it."""
+"""Load the watch list (cached, from the same S3 key on AWS and offline) and apply it to one frame."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import threading
 import time
 
 from framewatch.aws import s3
-from framewatch.core.alerts import Match, build_match, frame_link
 from framewatch.core.detections import Detections
 from framewatch.core.frame_ref import FrameRef, parse_captured_at
-from framewatch.core.watchlist import WatchList, evaluate, load_watchlist
+from framewatch.core.watchlist import Observation, WatchList, load_watchlist, observe
 from framewatch.settings import PipelineSettings
 
 WATCHLIST_TTL_SECONDS = 30.0
@@ -32,16 +31,7 @@ def watchlist(settings: PipelineSettings) -> WatchList:
     return loaded
 
 
-def matches_for(frame: FrameRef, found: Detections, settings: PipelineSettings) -> list[Match]:
+def observations_for(frame: FrameRef, found: Detections, settings: PipelineSettings) -> list[Observation]:
+    """What of this frame the tracker must see: each watched object and face with the rules it meets."""
     local = parse_captured_at(frame.captured_at).astimezone(settings.timezone)
-    link = frame_link(frame, settings.ui_base_url)
-    return [
-        build_match(
-            hit,
-            frame,
-            window_seconds=settings.suppression_window_seconds,
-            tz=settings.timezone,
-            frame_link=link,
-        )
-        for hit in evaluate(watchlist(settings), frame.camera_id, local, found)
-    ]
+    return observe(watchlist(settings), frame.camera_id, local, found)

@@ -1,4 +1,4 @@
-"""Evaluate step of AnalyzeFrames: watch-list rules over one frame's detections → alerts to raise."""
+"""Evaluate step of AnalyzeFrames: the watch list over one frame's detections → what to track."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from framewatch.core.detections import Detections
 from framewatch.core.frame_ref import FrameRef
-from framewatch.logic.evaluate import matches_for
+from framewatch.logic.evaluate import observations_for
 from framewatch.settings import pipeline_settings
 
 logger = Logger()
@@ -26,5 +26,5 @@ class EvaluateInput(BaseModel):
 @tracer.capture_lambda_handler
 @event_parser(model=EvaluateInput)
 def lambda_handler(event: EvaluateInput, context: LambdaContext) -> dict[str, Any]:
-    matches = matches_for(event.frame, event.detections, pipeline_settings())
-    return {"matches": [m.model_dump() for m in matches]}
+    seen = observations_for(event.frame, event.detections, pipeline_settings())
+    return {"observations": [o.model_dump(mode="json") for o in seen]}
