@@ -1,7 +1,8 @@
-"""The watch list: loading (errors name the field), each rule filter, and evaluate()'s invariants."""
+"""The watch list: loading (errors name the field), each rule filter, and observe()'s invariants."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
 
@@ -12,15 +13,47 @@ from hypothesis import strategies as st
 from framewatch.core.detections import Detections, Face, Label, LabelInstance, labels_from_rekognition
 from framewatch.core.geometry import Box
 from framewatch.core.watchlist import (
-    Hit,
+    FULL_FRAME,
     Rule,
     Schedule,
     WatchList,
     WatchListError,
     dump_watchlist,
-    evaluate,
     load_watchlist,
+    observe,
 )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One rule met by one subject in one frame: the strongest observation of it (the tracker's view
+    of a single frame, which these tests pin down filter by filter)."""
+
+    rule: str
+    kind: str
+    subject: str
+    subject_name: str
+    confidence: float
+    box: Box | None
+
+
+def evaluate(watchlist: WatchList, camera: str, when: datetime, found: Detections) -> list[Hit]:
+    best: dict[tuple[str, str], Hit] = {}
+    for seen in observe(watchlist, camera, when, found):
+        for rule_name in seen.rules:
+            if seen.kind == "object":
+                kind, subject, name = "label", seen.label, seen.label
+            elif seen.person_id:
+                kind, subject, name = "person", seen.person_id, seen.person_name or seen.person_id
+            else:
+                kind, subject, name = "unknown_face", "unknown-face", "an unknown face"
+            box = None if seen.box == FULL_FRAME and seen.kind == "object" else seen.box
+            hit = Hit(rule_name, kind, subject, name, seen.confidence, box)
+            key = (rule_name, subject)
+            if key not in best or hit.confidence > best[key].confidence:
+                best[key] = hit
+    return sorted(best.values(), key=lambda h: (h.rule, -h.confidence, h.subject))
+
 
 PROPERTY = settings(max_examples=75, deadline=None)
 REPO = Path(__file__).resolve().parents[2]
@@ -234,7 +267,7 @@ def test_people_match_by_display_name_or_person_id(wanted: str):
     ada = face(confidence=99.0, person_id="ada", person_name="Ada Lovelace", similarity=97.25)
     [hit] = hits([rule(people=[wanted])], faces=[ada])
     assert (hit.kind, hit.subject, hit.subject_name) == ("person", "ada", "Ada Lovelace")
-    assert hit.confidence == 97.25  # the match similarity
+    assert hit.confidence == 99.0  # the face's own confidence: the tracker names people by a vote
 
 
 def test_someone_else_enrolled_is_neither_a_listed_person_nor_an_unknown_face():

@@ -16,6 +16,8 @@ REQUIRED = {
     "PEOPLE_TABLE": "framewatch-people",
     "ALERTS_TABLE": "framewatch-alerts",
     "ALERT_SLOTS_TABLE": "framewatch-alert-slots",
+    "INCIDENTS_TABLE": "framewatch-incidents",
+    "TRACKS_TABLE": "framewatch-tracks",
     "DEAD_LETTER_QUEUE_URL": "http://localhost/000000000000/framewatch-dlq",
 }
 
