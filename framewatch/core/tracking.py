@@ -68,6 +68,8 @@ class Track(BaseModel):
     anchor: Box  # where the object stopped moving, and since when
     anchor_since: float
     stationary: bool = False
+    # The first frame since the last hit that did not see the track (None: the last frame saw it).
+    missed_since: float | None = None
     rules_met: dict[str, int] = {}  # rule → frames whose own detection met it
     zones_inside: dict[str, float] = {}  # zone the bottom-centre is in now → capture time it entered
     zones_entered: list[str] = []
@@ -190,7 +192,8 @@ def _pair_cost(track: Track, observation: Observation, at: float, settings: Trac
     # The last measured box too: after a long gap of a motion-gated camera the velocity is stale.
     overlap = max(iou(predicted, observation.box), iou(track.box, observation.box))
     (px, py), (ox, oy) = _centre(predicted), _centre(observation.box)
-    size = max(track.box.width, track.box.height, observation.box.width, observation.box.height, 1e-6)
+    # In the track's own size: a large new box nearby must not swallow a small track.
+    size = max(track.box.width, track.box.height, 1e-6)
     distance = ((px - ox) ** 2 + (py - oy) ** 2) ** 0.5 / size
     if overlap < settings.match_iou and distance > settings.max_centre_distance:
         return _FORBIDDEN
@@ -254,6 +257,9 @@ class Tracker:
             else:
                 live.append(self._new_track(face, frame))
 
+        for track in self.state.tracks:
+            if not track.seen_now and track.missed_since is None:
+                track.missed_since = at
         lost = self._age(at)
         self.state.last_time = at
         return lost
@@ -286,6 +292,7 @@ class Tracker:
         track.hits += 1
         track.last_seen = frame.time
         track.last_seen_at = frame.captured_at
+        track.missed_since = None
         track.box = observation.box
         track.seen_now = True
         track.labels[observation.label] = track.labels.get(observation.label, 0) + 1
@@ -345,12 +352,17 @@ class Tracker:
         lost: list[Track] = []
         kept: list[Track] = []
         for track in self.state.tracks:
-            limit = (
-                self.settings.stationary_lost_after_seconds
-                if track.stationary
-                else self.settings.lost_after_seconds
-            )
-            if track.status != "lost" and at - track.last_seen > limit:
+            if track.stationary:
+                # Gaps without frames (a motion-gated camera, a camera offline) are not evidence that it
+                # left; frames that keep not seeing it for lost_after_seconds are.
+                missing = (
+                    track.missed_since is not None
+                    and at - track.missed_since >= self.settings.lost_after_seconds
+                )
+                gone = missing or at - track.last_seen > self.settings.stationary_lost_after_seconds
+            else:
+                gone = at - track.last_seen > self.settings.lost_after_seconds
+            if gone:
                 if track.status == "confirmed":
                     track.status = "lost"
                     lost.append(track)

@@ -22,13 +22,14 @@ DEMO_CAMERA = "demo"
 
 
 class Watcher(threading.Thread):
-    """Prints frames and alerts as the workflow records them."""
+    """Prints frames, incidents and alerts as the workflow records them."""
 
     def __init__(self, stack: EmbeddedStack, emit: Callable[[str], None]) -> None:
         super().__init__(name="demo-watcher", daemon=True)
         self.stack, self.emit = stack, emit
         self.seen_frames: set[str] = set()
         self.seen_alerts: set[str] = set()
+        self.seen_incidents: dict[str, str] = {}  # incident id → state last printed
         self.stop_event = threading.Event()
 
     def poll(self) -> None:
@@ -36,12 +37,15 @@ class Watcher(threading.Thread):
             if row.frame_key not in self.seen_frames:
                 self.seen_frames.add(row.frame_key)
                 self.emit("frame  " + report.describe_frame(row))
+        for incident in report.incidents(self.stack.resource("IncidentsTable")):
+            if self.seen_incidents.get(incident.incident_id) != incident.state:
+                verb = "opened" if incident.incident_id not in self.seen_incidents else incident.state
+                self.seen_incidents[incident.incident_id] = incident.state
+                self.emit(f"incident {verb}: {report.describe_incident(incident)}")
         for alert in report.alerts(self.stack.resource("AlertsTable")):
             if alert.alert_key not in self.seen_alerts:
                 self.seen_alerts.add(alert.alert_key)
-                first_line = alert.message.splitlines()[0]
-                label = "ALERT " if alert.status == "sent" else "(suppressed duplicate)"
-                self.emit(f"{label} {first_line}")
+                self.emit(f"ALERT  {alert.message.splitlines()[0]}")
 
     def run(self) -> None:
         while not self.stop_event.wait(0.5):
@@ -79,15 +83,20 @@ def run_capture(stack: EmbeddedStack, clip: Path, every: int) -> dict[str, Any]:
 def summarize(stack: EmbeddedStack, captured: dict[str, Any]) -> dict[str, Any]:
     frames = report.frames(stack.resource("FramesTable"))
     alerts = report.alerts(stack.resource("AlertsTable"))
+    incidents = report.incidents(stack.resource("IncidentsTable"))
     pipe_stats = [p.stats for p in stack.pipes]
+    sent = sum(a.status == "sent" for a in alerts)
     return {
         "frames_captured": captured.get("frames_read", 0),
         "frames_sent": captured.get("frames_sent", 0),
         "frames_gated": captured.get("frames_gated", 0),
         "frames_analyzed": len(frames),
         "frames_dlq": report.dead_letter_count(stack.resource("DeadLetterQueue")),
-        "alerts_sent": sum(a.status == "sent" for a in alerts),
-        "alerts_suppressed": sum(a.status == "suppressed" for a in alerts),
+        "alerts_sent": sent,
+        # Frames that saw an incident's object again: each once an alert, now folded into the incident.
+        "alerts_suppressed": max(0, sum(i.frame_count for i in incidents if i.severity == "alert") - sent),
+        "incidents": len(incidents),
+        "incidents_by_label": report.incident_counts(incidents),
         "executions_succeeded": sum(s.executions_succeeded for s in pipe_stats),
         "executions_failed": sum(s.executions_failed for s in pipe_stats),
         "labels": report.label_counts(frames),
@@ -125,8 +134,10 @@ def run_demo(
             f"dead-lettered {summary['frames_dlq']}"
         )
         emit(
-            f"alerts: {summary['alerts_sent']} sent, {summary['alerts_suppressed']} suppressed as "
-            f"duplicates; executions: {summary['executions_succeeded']} succeeded, "
+            f"incidents: {summary['incidents']} ("
+            + ", ".join(f"{k} {v}" for k, v in summary["incidents_by_label"].items())
+            + f"); alerts: {summary['alerts_sent']} sent, {summary['alerts_suppressed']} frames folded "
+            f"into their incidents; executions: {summary['executions_succeeded']} succeeded, "
             f"{summary['executions_failed']} failed"
         )
         emit("labels (frames seen in): " + ", ".join(f"{k} {v}" for k, v in summary["labels"].items()))

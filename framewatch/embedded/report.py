@@ -1,4 +1,5 @@
-"""Reads what the pipeline recorded (frames, alerts, dead letters), for the demo and `framewatch alerts`."""
+"""Reads what the pipeline recorded (frames, incidents, alerts, dead letters), for the demo and
+`framewatch alerts`."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ class AlertRow:
     subject: str
     rule: str
     message: str
+    subject_line: str
+    incident_id: str
 
 
 def _scan(table: str) -> list[dict[str, Any]]:
@@ -59,6 +62,8 @@ def alerts(table: str) -> list[AlertRow]:
             subject=item["subject"]["S"],
             rule=item["rule"]["S"],
             message=item["message"]["S"],
+            subject_line=item.get("subject_line", {}).get("S", ""),
+            incident_id=item.get("incident_id", {}).get("S", ""),
         )
         for item in _scan(table)
     ]
@@ -96,3 +101,51 @@ def describe_frame(row: FrameRow) -> str:
         for face in row.faces
     )
     return f"{row.camera_id} {row.frame_id}: {labels}" + (f" | faces: {faces}" if faces else "")
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    incident_id: str
+    camera_id: str
+    rule: str
+    label: str
+    person_name: str | None
+    severity: str
+    state: str
+    stationary: bool
+    first_seen: str
+    last_seen: str
+    frame_count: int
+    alert_status: str
+
+
+def incidents(table: str) -> list[IncidentRow]:
+    rows = [
+        IncidentRow(
+            incident_id=item["incident_id"]["S"],
+            camera_id=item["camera_id"]["S"],
+            rule=item["rule"]["S"],
+            label=item["label"]["S"],
+            person_name=item.get("person_name", {}).get("S"),
+            severity=item["severity"]["S"],
+            state=item["state"]["S"],
+            stationary=item.get("stationary", {}).get("BOOL", False),
+            first_seen=item["first_seen"]["S"],
+            last_seen=item["last_seen"]["S"],
+            frame_count=int(item["frame_count"]["N"]),
+            alert_status=item.get("alert_status", {}).get("S", "none"),
+        )
+        for item in _scan(table)
+    ]
+    return sorted(rows, key=lambda r: (r.first_seen, r.incident_id))
+
+
+def incident_counts(rows: list[IncidentRow]) -> dict[str, int]:
+    """Incidents per label (a registered person counts under their name)."""
+    return dict(Counter(row.person_name or row.label for row in rows).most_common())
+
+
+def describe_incident(row: IncidentRow) -> str:
+    who = row.person_name or row.label
+    still = ", stationary" if row.stationary else ""
+    return f"{who} at {row.camera_id} (rule {row.rule}, {row.severity}{still}) {row.incident_id}"

@@ -19,7 +19,7 @@ from typing import Any
 
 from framewatch.aws.clients import client
 
-TABLES = ("FramesTable", "PeopleTable", "AlertsTable", "AlertSlotsTable")
+TABLES = ("FramesTable", "PeopleTable", "AlertsTable", "AlertSlotsTable", "IncidentsTable", "TracksTable")
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

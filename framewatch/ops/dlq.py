@@ -4,8 +4,11 @@ Each message says where it failed (``stage``) and carries what is needed to try 
 
 - ``ingest``: the original Kinesis record (``data``, base64, when it was at most 150 KB) goes back on
   the stream with its original partition key, so it takes the whole path again.
-- ``analyze`` and ``alert``: the frame reference goes to AnalyzeFrames as a batch of one, which
-  analyses, records and evaluates it again (all idempotent: same keys, same dedupe slot).
+- ``analyze``: the frame reference goes to AnalyzeFrames as a batch of one, which analyses, records
+  and tracks it again (idempotent: same keys; tracking skips frames it already applied).
+- ``track``: the batch's frame references go to AnalyzeFrames again, the same way.
+- ``alert``: nothing to send back: the alerts stay in the outbox and go out with the camera's next
+  batch; the message is a record of the failure.
 - ``pipe``: the batch the Pipe gave up on is read again from the stream by its sequence numbers
   (while the stream still retains them) and put back.
 
@@ -48,10 +51,16 @@ def summary(body: dict[str, Any]) -> str:
     if stage == "ingest":
         where = f"partition key {body.get('partition_key')}, {body.get('data_bytes', '?')} bytes"
         return f"ingest   {where}: {body.get('reason')}"
-    if stage in ("analyze", "alert"):
-        error = body.get("error") or {}
-        what = error.get("Error") or error.get("error") or "error"
+    error = body.get("error") or {}
+    what = error.get("Error") or error.get("error") or "error"
+    if stage == "analyze":
         return f"{stage:<8} {frame.get('camera_id')}/{frame.get('frame_id')}: {what}"
+    if stage == "track":
+        cameras = sorted({f.get("frame", {}).get("camera_id") for f in body.get("frames") or []} - {None})
+        return f"track    {len(body.get('frames') or [])} frames of {', '.join(cameras) or '?'}: {what}"
+    if stage == "alert":
+        ids = [a.get("alert_id") for a in body.get("alerts") or []]
+        return f"alert    {len(ids)} alert(s) {', '.join(map(str, ids[:3]))}: {what}"
     if stage == "pipe":
         return f"pipe     {body.get('records')} records of {body.get('shard_id')}: {body.get('reason')}"
     return f"{stage:<8} {json.dumps(body)[:200]}"
@@ -142,8 +151,13 @@ class Redriver:
         stage = body.get("stage")
         if stage == "ingest":
             return self._ingest(body)
-        if stage in ("analyze", "alert"):
-            return self._analyze(body)
+        if stage == "analyze":
+            return self._analyze([body.get("frame")])
+        if stage == "track":
+            return self._analyze([f.get("frame") for f in body.get("frames") or [] if isinstance(f, dict)])
+        if stage == "alert":
+            # The alerts stayed in the outbox; the camera's next batch sends them. Nothing to put back.
+            return "the alerts wait in the outbox and go out with their camera's next batch"
         if stage == "pipe":
             return self._pipe(body)
         raise CannotRedrive(f"unknown stage {stage!r}; inspect it with `framewatch dlq show`")
@@ -166,26 +180,29 @@ class Redriver:
         sequence = maintenance.put_record(stream, data, key)
         return f"record put back on {stream} (partition key {key}, sequence {sequence})"
 
-    def _analyze(self, body: dict[str, Any]) -> str:
-        frame = body.get("frame")
-        if not isinstance(frame, dict) or not frame.get("s3_key"):
+    def _analyze(self, frames: list[Any]) -> str:
+        """The frames go through AnalyzeFrames again: records overwrite themselves, and tracking skips
+        frames it already applied."""
+        if not frames or not all(isinstance(f, dict) and f.get("s3_key") for f in frames):
             raise CannotRedrive("the message carries no frame reference")
         outcome = stepfunctions.run_to_completion(
-            self.analyze_arn(), [frame], name=f"redrive-{uuid.uuid4().hex[:24]}"
+            self.analyze_arn(), frames, name=f"redrive-{uuid.uuid4().hex[:24]}"
         )
         if not outcome.succeeded:
             raise CannotRedrive(
                 f"AnalyzeFrames {outcome.status} again ({outcome.error}: "
                 f"{outcome.cause[:200]}); execution {outcome.execution_arn}"
             )
-        results = outcome.output if isinstance(outcome.output, list) else []
+        output = outcome.output if isinstance(outcome.output, dict) else {}
+        results = output.get("frames") if isinstance(output.get("frames"), list) else []
         if any(isinstance(r, dict) and r.get("outcome") == "dead_lettered" for r in results):
             # The workflow caught the failure and dead-lettered the frame anew: this message is stale.
             return (
                 f"analysed again but failed again; a new dead letter replaces this one "
                 f"(execution {outcome.execution_arn})"
             )
-        return f"frame {frame.get('camera_id')}/{frame.get('frame_id')} analysed ({outcome.execution_arn})"
+        names = ", ".join(f"{f.get('camera_id')}/{f.get('frame_id')}" for f in frames[:3])
+        return f"frame(s) {names} analysed ({outcome.execution_arn})"
 
     def _pipe(self, body: dict[str, Any]) -> str:
         stream = self._stream_of(body.get("stream_arn"))

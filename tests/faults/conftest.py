@@ -118,6 +118,11 @@ def frame_items(stack: EmbeddedStack, camera: str | None = None) -> list[dict[st
     return [i for i in items if camera is None or i["camera_id"]["S"] == camera]
 
 
+def incident_items(stack: EmbeddedStack, camera: str | None = None) -> list[dict[str, Any]]:
+    items = _scan(stack.resource("IncidentsTable"))
+    return [i for i in items if camera is None or i["camera_id"]["S"] == camera]
+
+
 def alert_items(stack: EmbeddedStack, camera: str | None = None) -> list[dict[str, Any]]:
     items = _scan(stack.resource("AlertsTable"))
     return [i for i in items if camera is None or i["camera_id"]["S"] == camera]
@@ -163,7 +168,7 @@ class Observed:
             "in_dlq": len(self.dead_letters(camera)),
             "alerts_sent": len(self.sns_messages(camera)),
             "alerts_recorded_sent": sum(1 for a in alerts if a["status"]["S"] == "sent"),
-            "suppressed": sum(1 for a in alerts if a["status"]["S"] == "suppressed"),
+            "incidents": len(incident_items(self.stack, camera)),
         }
 
 

@@ -22,6 +22,7 @@ from .conftest import (
     Observed,
     alert_items,
     frame_items,
+    incident_items,
     put,
     record,
     report,
@@ -30,7 +31,8 @@ from .conftest import (
     wait_for,
 )
 
-BIKES = clip_jpegs("bikes.mp4", [0, 25, 50, 75, 100, 125, 150])
+# A stretch where one car stays in view, so the replayed batches have an incident (and an alert) to double.
+BIKES = clip_jpegs("bikes.mp4", [140, 150, 160, 170, 180, 190, 210])
 FRAMES = [BIKES[i] for i in sorted(BIKES)]
 # Throttled vision calls injected in the throttling test. The first round of a 10-frame batch is
 # 8 calls at once (Map MaxConcurrency 4 x the Parallel's 2 branches), so 12 forces a second round:
@@ -73,6 +75,7 @@ def test_replayed_batch_adds_no_frames_and_no_alerts(stack: EmbeddedStack, obser
     ]
     sequence_numbers = put(stack, payloads, camera)
     frames_before, alerts_before = _frame_keys(stack, camera), _alert_rows(stack, camera)
+    incidents_before = sorted(i["incident_id"]["S"] for i in incident_items(stack, camera))
     messages_before = len(observed.sns_messages(camera))
     assert len(frames_before) == 5
     assert messages_before >= 1  # something alerted, so "no second alert" means something
@@ -100,10 +103,11 @@ def test_replayed_batch_adds_no_frames_and_no_alerts(stack: EmbeddedStack, obser
     report("replay", counts)
     assert _frame_keys(stack, camera) == frames_before
     assert _alert_rows(stack, camera) == alerts_before
+    assert sorted(i["incident_id"]["S"] for i in incident_items(stack, camera)) == incidents_before
     assert counts["alerts_sent"] == messages_before == counts["alerts_recorded_sent"]
     assert counts["in_dlq"] == 0
     sent = [a for a in alert_items(stack, camera) if a["status"]["S"] == "sent"]
-    assert all(n == 1 for n in Counter(a["dedupe_key"]["S"] for a in sent).values())
+    assert all(n == 1 for n in Counter(a["incident_id"]["S"] for a in sent).values())
 
 
 # ------------------------------------------------------------------------------------------ throttling
@@ -257,6 +261,7 @@ def test_pipe_crash_before_checkpoint_resumes_without_loss_or_duplicate_alerts(
     assert sent_before_restart >= 1
     second_ids = {json.loads(p)["frame_id"] for p in second}
     alerts_before_restart = _alert_rows(stack, "crash-b", second_ids)
+    incidents_before_restart = len(incident_items(stack, "crash-b"))
 
     # Restart: a new dispatcher with the same props and checkpoint file (as EmbeddedStack starts it).
     stack.pipes.remove(crashy)
@@ -283,5 +288,6 @@ def test_pipe_crash_before_checkpoint_resumes_without_loss_or_duplicate_alerts(
     assert counts["crash-b"]["alerts_sent"] == sent_before_restart
     assert counts["crash-b"]["alerts_recorded_sent"] == sent_before_restart
     assert _alert_rows(stack, "crash-b", second_ids) == alerts_before_restart
+    assert counts["crash-b"]["incidents"] == incidents_before_restart  # the replay opened nothing new
     sent = [a for a in alert_items(stack, "crash-b") if a["status"]["S"] == "sent"]
-    assert all(n == 1 for n in Counter(a["dedupe_key"]["S"] for a in sent).values())
+    assert all(n == 1 for n in Counter(a["incident_id"]["S"] for a in sent).values())

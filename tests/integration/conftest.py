@@ -82,8 +82,8 @@ def pipeline(stack: EmbeddedStack) -> Pipeline:
     return Pipeline(stack)
 
 
-def start_time() -> datetime:
-    return datetime.now(UTC) - timedelta(seconds=30)
+def start_time(seconds_ago: float = 30) -> datetime:
+    return datetime.now(UTC) - timedelta(seconds=seconds_ago)
 
 
 def wait_for(predicate, timeout: float = 60, what: str = "condition"):  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -16,6 +17,7 @@ from framewatch.media import clip_jpegs
 from .conftest import Pipeline, start_time, wait_for
 
 BIKES = clip_jpegs("bikes.mp4", [0, 25, 50, 125, 150])
+CARS = clip_jpegs("bikes.mp4", [140, 150])  # one car in both frames: a confirmed track, one alert
 
 
 def frames_of(stack, camera: str) -> list[report.FrameRow]:  # type: ignore[no-untyped-def]
@@ -58,23 +60,28 @@ def test_frames_are_detected_recorded_and_alerted_once_per_subject(stack, pipeli
     assert 0 <= box["left"] <= 1 and 0 < box["width"] <= 1 and 0 < box["height"] <= 1
     assert all(f.execution_id.startswith("arn:aws:states:") for f in frames)
 
-    alerts = alerts_of(stack, "driveway")
-    sent = [a for a in alerts if a.status == "sent"]
-    per_subject = Counter((a.rule, a.subject) for a in sent)
-    assert per_subject[("person", "Person")] == 1
-    assert all(count == 1 for count in per_subject.values()), per_subject
-    assert any(a.status == "suppressed" and a.subject == "Person" for a in alerts)
-    assert "driveway" in sent[0].message and "% confidence" in sent[0].message
+    # One alert per incident, and every alert is about an incident on record.
+    sent = alerts_of(stack, "driveway")
+    incidents = [i for i in report.incidents(stack.resource("IncidentsTable")) if i.camera_id == "driveway"]
+    assert incidents and sent
+    assert all(count == 1 for count in Counter(a.incident_id for a in sent).values())
+    assert {a.incident_id for a in sent} <= {i.incident_id for i in incidents}
+    assert all(a.status == "sent" for a in sent)
 
     delivered = sns_messages(stack, "driveway")
     assert len(delivered) == len(sent)
-    assert Counter(m["Subject"] for m in delivered)["[driveway] Person seen"] == 1
+    for message in delivered:
+        assert re.fullmatch(r".+ at driveway, \d\d:\d\d, \d+%", message["Subject"]), message["Subject"]
+        attributes = {k: v["Value"] for k, v in message["MessageAttributes"].items()}
+        assert "s3://" not in message["Message"] and attributes["incident_id"] in message["Message"]
+        assert set(attributes) >= {"camera_id", "rule", "label", "severity", "incident_id"}
+        assert attributes["incident_id"] in {i.incident_id for i in incidents}
 
 
 def test_replayed_batch_adds_no_frames_and_no_alerts(stack, pipeline: Pipeline) -> None:
     t0 = start_time()
     records = [
-        pipeline.record("porch", BIKES[i], seq=n, at=t0 + timedelta(seconds=n)) for n, i in enumerate([0, 25])
+        pipeline.record("porch", CARS[i], seq=n, at=t0 + timedelta(seconds=n)) for n, i in enumerate(CARS)
     ]
     pipeline.put(records, "porch")
     frames_before = frames_of(stack, "porch")

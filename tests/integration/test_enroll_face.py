@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import cv2
 import numpy as np
@@ -52,14 +53,22 @@ def test_enrolled_face_is_recognised_in_a_later_frame(stack, pipeline: Pipeline)
     assert enrolled["status"]["S"] == "enrolled"
     assert len(enrolled["face_ids"]["SS"]) == 1
 
-    later = pipeline.record("door", FACES[90], seq=0, at=start_time(), width=176, height=144)
-    pipeline.put([later], "door")
+    # A person is named on an incident once two frames' face matches agree.
+    t0 = start_time()
+    later = [
+        pipeline.record("door", FACES[90], seq=n, at=t0 + timedelta(seconds=n), width=176, height=144)
+        for n in range(2)
+    ]
+    pipeline.put(later, "door")
     frame = next(f for f in report.frames(stack.resource("FramesTable")) if f.camera_id == "door")
     assert frame.faces and frame.faces[0]["person_name"] == "Grace Hopper"
     assert frame.faces[0]["similarity"] >= 80
     alerts = [a for a in report.alerts(stack.resource("AlertsTable")) if a.camera_id == "door"]
     family = [a for a in alerts if a.rule == "family"]
     assert [(a.subject, a.status) for a in family] == [("grace-hopper", "sent")]
+    assert family[0].subject_line.startswith("Grace Hopper at door, ")
+    [incident] = [i for i in report.incidents(stack.resource("IncidentsTable")) if i.rule == "family"]
+    assert (incident.person_name, incident.frame_count, incident.alert_status) == ("Grace Hopper", 1, "sent")
     assert "Grace Hopper" in family[0].message
 
 

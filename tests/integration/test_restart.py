@@ -12,7 +12,7 @@ from framewatch.media import clip_jpegs
 from .conftest import WATCHLIST, Pipeline, wait_for
 
 FACE = clip_jpegs("carphone_pristine.mp4", [0])[0]
-STREET = clip_jpegs("bikes.mp4", [0, 25])
+STREET = clip_jpegs("bikes.mp4", [140, 150])  # one car in both: an incident and its alert
 
 
 def test_data_survives_a_restart_and_enrollment_is_not_replayed(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -47,13 +47,15 @@ def test_data_survives_a_restart_and_enrollment_is_not_replayed(tmp_path) -> Non
         )
         frames_before = [f.frame_key for f in report.frames(first.resource("FramesTable"))]
         alerts_before = [(a.alert_key, a.status) for a in report.alerts(first.resource("AlertsTable"))]
-        assert len(frames_before) == 2 and alerts_before
+        incidents_before = report.incidents(first.resource("IncidentsTable"))
+        assert len(frames_before) == 2 and alerts_before and incidents_before
 
     with EmbeddedStack(options) as second:
         assert second.restored["FramesTable"] == 2
         assert [f.frame_key for f in report.frames(second.resource("FramesTable"))] == frames_before
         alerts_after = [(a.alert_key, a.status) for a in report.alerts(second.resource("AlertsTable"))]
         assert alerts_after == alerts_before
+        assert report.incidents(second.resource("IncidentsTable")) == incidents_before
         person = client("dynamodb").get_item(
             TableName=second.resource("PeopleTable"), Key={"person_id": {"S": "grace-hopper"}}
         )["Item"]

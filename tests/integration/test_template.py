@@ -106,7 +106,9 @@ def test_every_per_frame_step_that_can_fail_ends_in_the_dead_letter_queue() -> N
             "States.ALL" in c["ErrorEquals"] and c["Next"] == "Send frame to dead-letter queue"
             for c in catchers
         ), name
-    alerting = definition["States"]["Raise alerts in capture order"]
-    assert alerting["MaxConcurrency"] == 1  # the oldest frame of an incident must claim its slot first
-    catchers = alerting["ItemProcessor"]["States"]["Raise each alert"]["Catch"]
-    assert catchers[0]["Next"] == "Send failed alert to dead-letter queue"
+    tracking = definition["States"]["Track objects"]
+    assert tracking["Catch"][0]["Next"] == "Send batch to dead-letter queue"
+    assert "TrackStateConflict" in tracking["Retry"][0]["ErrorEquals"]  # a lost race is retried
+    alerting = definition["States"]["Send each alert"]
+    assert alerting["MaxConcurrency"] == 1  # alerts go out oldest first
+    assert alerting["Catch"][0]["Next"] == "Send failed alerts to dead-letter queue"

@@ -335,3 +335,13 @@ def test_any_batching_with_any_replays_ends_in_the_same_incidents_and_alerts(ste
     assert replayed.incidents == once.incidents
     assert set(replayed.outbox) == set(once.outbox)
     assert replayed.states["driveway"][0] == once.states["driveway"][0]
+
+
+def test_a_stationary_track_is_lost_when_delivered_frames_keep_missing_it():
+    text = WATCHLIST + "tracking: {lost_after_seconds: 30, stationary_seconds: 20}\n"
+    parked = box(0.3, 0.5, 0.3, 0.2)
+    frames = [(10 * i, [car(parked)]) for i in range(5)]  # stationary from 20 s on
+    frames += [(50 + 5 * i, []) for i in range(8)]  # 35 s of frames without it
+    frames += [(100, [car(parked)]), (105, [car(parked)])]  # back again: a new incident
+    camera, outcome = run(frames, text)
+    assert len(outcome.alerts) == 2 and track_ids(camera) == ["t2"]
