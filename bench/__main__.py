@@ -16,7 +16,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import capture, pipeline, vision
+from bench import capture, pipeline, tracking, vision
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -37,7 +37,10 @@ TARGETS: dict[str, tuple[str, str]] = {
     "stage_faces_ms": ("stage: find and identify faces Lambda", ""),
     "stage_enrich_ms": ("stage: Record frame (DynamoDB PutItem)", ""),
     "stage_evaluate_ms": ("stage: evaluate watch list Lambda", ""),
-    "stage_dedupe_ms": ("stage: Claim alert slot (conditional PutItem)", ""),
+    "stage_track_ms": ("stage: Track objects Lambda (per batch)", ""),
+    "tracking_ms_per_frame": ("tracking CPU per frame (7 objects, state JSON in/out)", "<= 10"),
+    "tracking_state_kb": ("  a camera's tracks item (KB)", ""),
+    "stage_dedupe_ms": ("stage: Claim alert (conditional UpdateItem)", ""),
     "stage_notify_ms": ("stage: Send alert (SNS Publish)", ""),
     "capture_frames_per_s": ("capture client read+encode+send, 640x480", ""),
     "gating_ratio_static": ("motion gate: share gated, static scene", ">= 0.9"),
@@ -75,7 +78,12 @@ def _git_commit() -> str:
 
 def main() -> int:
     results: dict[str, Any] = {}
-    for name, module in (("vision", vision), ("capture", capture), ("pipeline", pipeline)):
+    for name, module in (
+        ("tracking", tracking),
+        ("vision", vision),
+        ("capture", capture),
+        ("pipeline", pipeline),
+    ):
         started = time.monotonic()
         print(f"running {name} bench...", file=sys.stderr, flush=True)
         results.update(module.run())

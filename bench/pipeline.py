@@ -30,7 +30,11 @@ from framewatch.media import clip_jpegs
 
 LATENCY_FPS = 5.0
 LATENCY_FRAMES = 40
-WATCHLIST = "rules:\n  - name: anything\n    labels: [Person, Vehicle]\n    min_confidence: 50\n"
+# min_hits 1: each latency frame is its own camera's first sighting, and must alert on its own.
+WATCHLIST = (
+    "tracking: {min_hits: 1}\n"
+    "rules:\n  - name: anything\n    labels: [Person, Vehicle]\n    min_confidence: 50\n"
+)
 
 
 def _clip_jpegs() -> list[bytes]:
@@ -157,10 +161,11 @@ _STAGES = {
     "framewatch-DetectLabelsFunction": "stage_detect_labels_ms",
     "framewatch-IdentifyFacesFunction": "stage_faces_ms",
     "framewatch-EvaluateFunction": "stage_evaluate_ms",
+    "framewatch-TrackFunction": "stage_track_ms",
 }
 _NATIVE = {
     "Record frame": "stage_enrich_ms",
-    "Claim alert slot": "stage_dedupe_ms",
+    "Claim alert": "stage_dedupe_ms",
     "Send alert": "stage_notify_ms",
 }
 
