@@ -16,6 +16,7 @@ from typing import Any
 
 from framewatch.embedded import report
 from framewatch.embedded.stack import EmbeddedStack, StackOptions
+from framewatch.embedded.template import TEMPLATE
 from framewatch.errors import UserError
 
 DEMO_CAMERA = "demo"
@@ -95,14 +96,20 @@ def summarize(stack: EmbeddedStack, captured: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_demo(
-    clip: Path, *, every: int, exit_after: bool, data_dir: Path | None, emit: Callable[[str], None] = print
+    clip: Path,
+    *,
+    every: int,
+    exit_after: bool,
+    data_dir: Path | None,
+    template: Path | None = None,
+    emit: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     if not clip.exists():
         raise UserError(f"clip {clip} does not exist; pass --clip PATH to a video file")
     directory = data_dir or Path(tempfile.mkdtemp(prefix="framewatch-demo-"))
     started = time.monotonic()
     emit("starting the embedded stack (AWS emulator, vision service, workflows)...")
-    with EmbeddedStack(StackOptions(data_dir=directory)) as stack:
+    with EmbeddedStack(StackOptions(data_dir=directory, template=template or TEMPLATE)) as stack:
         emit(
             f"stack up in {time.monotonic() - started:.1f} s; emulator {stack.moto_url}, "
             f"vision {stack.vision_url}"
