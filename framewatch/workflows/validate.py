@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from statelint.linter import Linter
+from statelint.utils.re_helper import is_path
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 _STAND_IN_ACCOUNT = "123456789012"
@@ -60,6 +61,55 @@ def validate_definition(text: str, source: str, substitutions: Mapping[str, str]
     if not isinstance(definition, dict):
         return [*problems, f"{source}: a workflow definition is a JSON object with StartAt and States"]
     problems += [f"{source}: {problem}" for problem in Linter.validate(_as_aws_reads_it(definition))]
+    problems += [f"{source}: {problem}" for problem in _unchecked_paths(definition, "State Machine")]
+    return problems
+
+
+# statelint 3.x checks ResultPath, ItemsPath, the *Path fields and ".$" values, but takes InputPath,
+# OutputPath and a Choice's Variable as any string; Step Functions refuses one that is not a path
+# ("Payload" for "$.Payload" is the usual slip). Checked here with statelint's own path grammar.
+_PATH_FIELDS = ("InputPath", "OutputPath")
+
+
+def _unchecked_paths(container: dict[str, Any], where: str, jsonata: bool = False) -> list[str]:
+    jsonata = container.get("QueryLanguage", "JSONata" if jsonata else "JSONPath") == "JSONata"
+    states = container.get("States")
+    if not isinstance(states, dict):
+        return []
+    problems: list[str] = []
+    for name, state in states.items():
+        if not isinstance(state, dict):
+            continue
+        at = f"{where}.States.{name}"
+        in_jsonata = state.get("QueryLanguage", "JSONata" if jsonata else "JSONPath") == "JSONata"
+        if not in_jsonata:
+            for field in _PATH_FIELDS:
+                value = state.get(field)
+                if isinstance(value, str) and not is_path(value, True):
+                    problems.append(f'{at}.{field} is "{value}" but should be a JSONPath')
+            for index, rule in enumerate(state.get("Choices") or []):
+                problems += _choice_variables(rule, f"{at}.Choices[{index}]")
+        for index, branch in enumerate(state.get("Branches") or []):
+            if isinstance(branch, dict):
+                problems += _unchecked_paths(branch, f"{at}.Branches[{index}]", in_jsonata)
+        for key in ("ItemProcessor", "Iterator"):
+            if isinstance(state.get(key), dict):
+                problems += _unchecked_paths(state[key], f"{at}.{key}", in_jsonata)
+    return problems
+
+
+def _choice_variables(rule: Any, at: str) -> list[str]:
+    if not isinstance(rule, dict):
+        return []
+    value = rule.get("Variable")
+    problems = []
+    if isinstance(value, str) and not is_path(value, True):
+        problems.append(f'{at}.Variable is "{value}" but should be a JSONPath')
+    for key in ("And", "Or"):
+        for index, inner in enumerate(rule.get(key) or []):
+            problems += _choice_variables(inner, f"{at}.{key}[{index}]")
+    if "Not" in rule:
+        problems += _choice_variables(rule["Not"], f"{at}.Not")
     return problems
 
 
