@@ -54,6 +54,8 @@ def _up(args: argparse.Namespace) -> int:
         snapshot_interval=args.snapshot_interval,
     )
     with EmbeddedStack(options) as stack:
+        for pipe in stack.pipes:  # a failed or timed-out execution is shown as it happens
+            pipe.on_execution_failed = lambda failure: print(failure.describe(), flush=True)
         print(f"framewatch is up (stack {options.stack_name}, data in {options.data_dir})")
         restored = ", ".join(f"{count} {kind}" for kind, count in stack.restored.items() if count)
         print(f"restored from the last snapshot: {restored}" if restored else "starting with no saved data")

@@ -116,12 +116,15 @@ def run_demo(
         )
         if stack.ui is not None:
             emit(f"web UI: {stack.ui.url}/  (API key {stack.ui.api_key})")
+        for pipe in stack.pipes:  # a failed or timed-out execution is shown as it happens
+            pipe.on_execution_failed = lambda failure: emit(failure.describe())
         watcher = Watcher(stack, emit)
         watcher.start()
         emit(f"streaming {clip.name} (every {every} frame(s)) into Kinesis stream {stack.stream_name}")
         captured = run_capture(stack, clip, every)
-        for pipe in stack.pipes:
-            pipe.wait_idle(captured.get("frames_sent", 0), timeout=300)
+        for pipe in stack.pipes:  # bounded by the workflow's time limit and the Pipe's retries
+            if not pipe.wait_idle(captured.get("frames_sent", 0)):
+                emit(f"pipe {pipe.name} stopped making progress ({pipe.last_error}); summarizing what ran")
         watcher.stop_event.set()
         watcher.join(5)
         watcher.poll()
