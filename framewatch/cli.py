@@ -42,7 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UserError as exc:
-        print(f"framewatch: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:  # several problems: each on its own line
+            print(f"framewatch: error: {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

@@ -15,6 +15,7 @@ def register(subparsers: Any) -> None:
     up.add_argument(
         "--watchlist", type=Path, default=None, help="watch-list YAML (default config/watchlist.yaml)"
     )
+    up.add_argument("--template", type=Path, default=None, help="SAM template to run (default template.yaml)")
     up.add_argument("--ui-port", type=int, default=8080, help="port of the web UI (0 picks one)")
     up.add_argument(
         "--snapshot-interval",
@@ -29,6 +30,9 @@ def register(subparsers: Any) -> None:
     demo.add_argument("--every", type=int, default=3, help="send every Nth frame of the clip (default 3)")
     demo.add_argument("--exit", action="store_true", help="stop after the summary (tests and CI)")
     demo.add_argument("--data-dir", type=Path, default=None, help="keep state here (default: a temp dir)")
+    demo.add_argument(
+        "--template", type=Path, default=None, help="SAM template to run (default template.yaml)"
+    )
     demo.set_defaults(func=_demo)
 
     alerts = subparsers.add_parser("alerts", help="list recent alerts of a stack (AWS, LocalStack, or `up`)")
@@ -40,14 +44,18 @@ def register(subparsers: Any) -> None:
 def _up(args: argparse.Namespace) -> int:
     from framewatch.embedded.demo import _wait_for_interrupt
     from framewatch.embedded.stack import DEFAULT_WATCHLIST, EmbeddedStack, StackOptions
+    from framewatch.embedded.template import TEMPLATE
 
     options = StackOptions(
         data_dir=args.data_dir,
         watchlist=args.watchlist or DEFAULT_WATCHLIST,
+        template=args.template or TEMPLATE,
         ui_port=args.ui_port,
         snapshot_interval=args.snapshot_interval,
     )
     with EmbeddedStack(options) as stack:
+        for pipe in stack.pipes:  # a failed or timed-out execution is shown as it happens
+            pipe.on_execution_failed = lambda failure: print(failure.describe(), flush=True)
         print(f"framewatch is up (stack {options.stack_name}, data in {options.data_dir})")
         restored = ", ".join(f"{count} {kind}" for kind, count in stack.restored.items() if count)
         print(f"restored from the last snapshot: {restored}" if restored else "starting with no saved data")
@@ -86,6 +94,7 @@ def _demo(args: argparse.Namespace) -> int:
         every=args.every,
         exit_after=args.exit,
         data_dir=args.data_dir,
+        template=args.template,
         emit=lambda line: print(line, flush=True),
     )
     return 0

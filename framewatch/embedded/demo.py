@@ -16,6 +16,7 @@ from typing import Any
 
 from framewatch.embedded import report
 from framewatch.embedded.stack import EmbeddedStack, StackOptions
+from framewatch.embedded.template import TEMPLATE
 from framewatch.errors import UserError
 
 DEMO_CAMERA = "demo"
@@ -104,26 +105,35 @@ def summarize(stack: EmbeddedStack, captured: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_demo(
-    clip: Path, *, every: int, exit_after: bool, data_dir: Path | None, emit: Callable[[str], None] = print
+    clip: Path,
+    *,
+    every: int,
+    exit_after: bool,
+    data_dir: Path | None,
+    template: Path | None = None,
+    emit: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     if not clip.exists():
         raise UserError(f"clip {clip} does not exist; pass --clip PATH to a video file")
     directory = data_dir or Path(tempfile.mkdtemp(prefix="framewatch-demo-"))
     started = time.monotonic()
     emit("starting the embedded stack (AWS emulator, vision service, workflows)...")
-    with EmbeddedStack(StackOptions(data_dir=directory)) as stack:
+    with EmbeddedStack(StackOptions(data_dir=directory, template=template or TEMPLATE)) as stack:
         emit(
             f"stack up in {time.monotonic() - started:.1f} s; emulator {stack.moto_url}, "
             f"vision {stack.vision_url}"
         )
         if stack.ui is not None:
             emit(f"web UI: {stack.ui.url}/  (API key {stack.ui.api_key})")
+        for pipe in stack.pipes:  # a failed or timed-out execution is shown as it happens
+            pipe.on_execution_failed = lambda failure: emit(failure.describe())
         watcher = Watcher(stack, emit)
         watcher.start()
         emit(f"streaming {clip.name} (every {every} frame(s)) into Kinesis stream {stack.stream_name}")
         captured = run_capture(stack, clip, every)
-        for pipe in stack.pipes:
-            pipe.wait_idle(captured.get("frames_sent", 0), timeout=300)
+        for pipe in stack.pipes:  # bounded by the workflow's time limit and the Pipe's retries
+            if not pipe.wait_idle(captured.get("frames_sent", 0)):
+                emit(f"pipe {pipe.name} stopped making progress ({pipe.last_error}); summarizing what ran")
         watcher.stop_event.set()
         watcher.join(5)
         watcher.poll()

@@ -11,6 +11,7 @@ writes are idempotent.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -18,6 +19,7 @@ import time
 import uuid
 import zlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,35 @@ from framewatch.aws.clients import client
 
 MAX_RECORDS_AHEAD = 200  # records read but not yet done, per shard
 POLL_SECONDS = 0.1  # an idle shard is asked again this often (in-memory emulator: no 5/s limit)
+# An Express execution ends within five minutes on AWS (the Pipe's synchronous call with it); a workflow's
+# own TimeoutSeconds may make that shorter. Past it, an emulated execution that never ends is stopped.
+EXPRESS_MAX_SECONDS = 300.0
+GRACE_SECONDS = 5.0  # the emulator times executions out itself; this is only the safety net
+
+
+@dataclass(frozen=True)
+class ExecutionFailure:
+    """An execution that did not succeed, as a person needs it on the console."""
+
+    name: str
+    status: str  # FAILED, TIMED_OUT or ABORTED
+    state: str  # the last state it entered ("" if none)
+    error: str
+    cause: str
+
+    def describe(self) -> str:
+        where = f' in state "{self.state}"' if self.state else ""
+        cause = " ".join(self.cause.split())[:300]
+        return (
+            f"execution {self.name} {self.status}{where}: {self.error or 'no error'}: {cause or 'no cause'}"
+        )
+
+
+def execution_bound(definition: dict[str, Any]) -> float:
+    """Seconds an execution of ``definition`` may run: its TimeoutSeconds, at most Express's limit."""
+    timeout = definition.get("TimeoutSeconds")
+    limit = float(timeout) if isinstance(timeout, int) and timeout > 0 else EXPRESS_MAX_SECONDS
+    return min(limit, EXPRESS_MAX_SECONDS) + GRACE_SECONDS
 
 
 @dataclass
@@ -37,6 +68,7 @@ class PipeStats:
     executions_failed: int = 0
     batches_dead_lettered: int = 0
     execution_arns: list[str] = field(default_factory=list)
+    execution_failures: list[ExecutionFailure] = field(default_factory=list)
     batch_seconds: list[float] = field(default_factory=list)
 
 
@@ -108,9 +140,20 @@ class LocalPipe:
         self.last_error: str | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.execution_bound = EXPRESS_MAX_SECONDS + GRACE_SECONDS
+        # Called (from a pipe thread) for each execution that fails or times out, as it happens.
+        self.on_execution_failed: Callable[[ExecutionFailure], None] | None = None
+
+    @property
+    def batch_bound(self) -> float:
+        """Longest one batch can take: every attempt running to the execution bound, plus the backoff."""
+        attempts = self.max_retries + 1
+        return attempts * self.execution_bound + sum(min(2**n, 8) for n in range(self.max_retries))
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
+        definition = client("stepfunctions").describe_state_machine(stateMachineArn=self.target)["definition"]
+        self.execution_bound = execution_bound(json.loads(definition))
         shards = client("kinesis").list_shards(StreamName=self.stream_name)["Shards"]
         for shard in shards:
             thread = threading.Thread(
@@ -124,14 +167,22 @@ class LocalPipe:
         for thread in self._threads:
             thread.join(timeout)
 
-    def wait_idle(self, expected_records: int, timeout: float) -> bool:
-        """True once ``expected_records`` records went through (or to the DLQ)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def wait_idle(self, expected_records: int, timeout: float | None = None) -> bool:
+        """True once ``expected_records`` records went through (or to the DLQ). Without ``timeout`` it
+        waits as long as batches keep finishing, and gives up after a batch's bound without one."""
+        deadline = time.monotonic() + timeout if timeout is not None else None
+        last_records, last_progress = self.stats.records, time.monotonic()
+        while True:
             if self.stats.records >= expected_records:
                 return True
+            now = time.monotonic()
+            if self.stats.records != last_records:
+                last_records, last_progress = self.stats.records, now
+            if deadline is not None and now >= deadline:
+                return False
+            if deadline is None and (now - last_progress > self.batch_bound or self._crashed):
+                return False
             time.sleep(0.05)
-        return False
 
     # ------------------------------------------------------------------ polling
     def _iterator(self, shard_id: str) -> str:
@@ -276,21 +327,55 @@ class LocalPipe:
         with self._stats_lock:
             self.stats.execution_arns.append(arn)
         pause = 0.02
+        deadline = time.monotonic() + self.execution_bound
         while True:  # REQUEST_RESPONSE: the Pipe waits for the Express execution's result
             status = sfn.describe_execution(executionArn=arn)
             if status["status"] != "RUNNING":
                 break
+            if time.monotonic() > deadline:  # an emulated execution that will never end
+                status = self._stop_overdue(arn)
+                break
             time.sleep(pause)
             pause = min(pause * 1.5, 0.05)  # a poll costs the emulator CPU; oversleeping costs latency
+        succeeded = status["status"] == "SUCCEEDED"
+        failure = None if succeeded else self._failure(arn, status)
         with self._stats_lock:
-            succeeded = status["status"] == "SUCCEEDED"
             self.stats.executions_succeeded += succeeded
             self.stats.executions_failed += not succeeded
-        if succeeded:
+            if failure:
+                self.stats.execution_failures.append(failure)
+        if failure is None:
             return
+        if self.on_execution_failed is not None:
+            self.on_execution_failed(failure)
         raise PipeStepFailed(
             f"execution {arn} {status['status']}: {status.get('error')} {status.get('cause')}"
         )
+
+    def _stop_overdue(self, arn: str) -> dict[str, Any]:
+        cause = f"no result after {self.execution_bound:g} s; the local pipe stopped it"
+        # It may have ended meanwhile; either way it counts as timed out here.
+        with contextlib.suppress(Exception):
+            client("stepfunctions").stop_execution(executionArn=arn, error="States.Timeout", cause=cause)
+        return {"status": "TIMED_OUT", "error": "States.Timeout", "cause": cause}
+
+    def _failure(self, arn: str, status: dict[str, Any]) -> ExecutionFailure:
+        """Name, last state entered, error and cause of an execution that did not succeed."""
+        state, error, cause = "", str(status.get("error") or ""), str(status.get("cause") or "")
+        try:
+            pages = client("stepfunctions").get_paginator("get_execution_history").paginate(executionArn=arn)
+            events = [event for page in pages for event in page["events"]]
+        except Exception:  # the history only adds detail; the status alone is still worth reporting
+            events = []
+        for event in sorted(events, key=lambda e: int(e.get("id", 0)), reverse=True):  # newest first
+            details = event.get("executionFailedEventDetails") or event.get("executionTimedOutEventDetails")
+            if details and not error:
+                error, cause = str(details.get("error") or ""), str(details.get("cause") or "")
+            entered = event.get("stateEnteredEventDetails")
+            if entered:
+                state = str(entered.get("name", ""))
+                break
+        return ExecutionFailure(arn.rsplit(":", 1)[-1], str(status["status"]), state, error, cause)
 
     def _dead_letter(self, shard_id: str, records: list[dict[str, Any]], reason: str) -> None:
         with self._stats_lock:

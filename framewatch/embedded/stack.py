@@ -22,6 +22,7 @@ from framewatch.embedded.deployer import Deployed, Deployer
 from framewatch.embedded.pipe import LocalPipe
 from framewatch.embedded.template import REPO_ROOT, TEMPLATE, translate
 from framewatch.errors import UserError
+from framewatch.workflows.validate import check_template_workflows
 
 DEFAULT_WATCHLIST = REPO_ROOT / "config" / "watchlist.yaml"
 ALERT_SINK_QUEUE = "framewatch-local-alert-sink"
@@ -43,6 +44,7 @@ class StackOptions:
     stack_name: str = "framewatch"
     region: str = "us-east-1"
     watchlist: Path = DEFAULT_WATCHLIST
+    template: Path = TEMPLATE  # another SAM template (and its statemachines/) to run instead
     parameters: dict[str, Any] = field(default_factory=dict)
     vision_args: list[str] = field(default_factory=list)
     serve_ui: bool = True
@@ -113,6 +115,7 @@ class EmbeddedStack:
     # ------------------------------------------------------------------ start
     def start(self) -> EmbeddedStack:
         _read_watchlist(self.options.watchlist)  # an invalid file stops here: nothing started or written
+        check_template_workflows(self.options.template)  # ASL that AWS would refuse stops here too
         if self.options.serve_ui:
             # A taken port fails here too; and the bucket's CORS rule must name the UI's origin
             # before the UI exists.
@@ -227,7 +230,9 @@ class EmbeddedStack:
                 log.flush()
 
     def _deploy(self) -> None:
-        template = translate(TEMPLATE, region=self.options.region, parameters=self.options.parameters)
+        template = translate(
+            self.options.template, region=self.options.region, parameters=self.options.parameters
+        )
         deployed = Deployer(
             template, self.options.stack_name, self.options.region, self.options.parameters
         ).deploy()

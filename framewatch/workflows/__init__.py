@@ -1,0 +1,1 @@
+"""The workflows (ASL) as definitions: checks that hold wherever they run (AWS, LocalStack, embedded)."""
