@@ -193,16 +193,12 @@ class Redriver:
                 f"AnalyzeFrames {outcome.status} again ({outcome.error}: "
                 f"{outcome.cause[:200]}); execution {outcome.execution_arn}"
             )
-        output = outcome.output if isinstance(outcome.output, dict) else {}
-        results = output.get("frames") if isinstance(output.get("frames"), list) else []
-        if any(isinstance(r, dict) and r.get("outcome") == "dead_lettered" for r in results):
-            # The workflow caught the failure and dead-lettered the frame anew: this message is stale.
-            return (
-                f"analysed again but failed again; a new dead letter replaces this one "
-                f"(execution {outcome.execution_arn})"
-            )
         names = ", ".join(f"{f.get('camera_id')}/{f.get('frame_id')}" for f in frames[:3])
-        return f"frame(s) {names} analysed ({outcome.execution_arn})"
+        # A frame that fails again is parked anew by the workflow, as a new message.
+        return (
+            f"frame(s) {names} analysed again ({outcome.execution_arn}); "
+            "a frame that failed again is back in the queue"
+        )
 
     def _pipe(self, body: dict[str, Any]) -> str:
         stream = self._stream_of(body.get("stream_arn"))
