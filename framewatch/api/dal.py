@@ -55,6 +55,9 @@ def _error_code(exc: ClientError) -> str:
 class AwsStore:
     """Reads and writes for the API; one instance per request (clients themselves are cached)."""
 
+    # Items one page of a filtered query reads (DynamoDB applies Limit before the filter).
+    filtered_page_items = 100
+
     def __init__(self, settings: ApiSettings) -> None:
         self.settings = settings
         self._ddb = client("dynamodb")
@@ -62,12 +65,24 @@ class AwsStore:
 
     # --- frames ---------------------------------------------------------------------------
 
-    def _query_desc(self, limit: int, **query: Any) -> list[Item]:
-        """Newest first, up to ``limit`` items, following DynamoDB's own pages."""
+    def _query(
+        self, limit: int, forward: bool = False, start: dict[str, Any] | None = None, **query: Any
+    ) -> list[Item]:
+        """Up to ``limit`` items in key order (newest first unless ``forward``), following
+        DynamoDB's own pages until enough items matched or the partition ends.
+
+        ``Limit`` counts items read before a FilterExpression, so a filtered query reads bigger
+        pages and drops what it does not need; the caller's cursor is its last item, not ours.
+        """
+        filtered = "FilterExpression" in query
         items: list[Item] = []
-        start: dict[str, Any] | None = None
         while len(items) < limit:
-            page_args = dict(query, ScanIndexForward=False, Limit=limit - len(items))
+            wanted = limit - len(items)
+            page_args = dict(
+                query,
+                ScanIndexForward=forward,
+                Limit=max(wanted, self.filtered_page_items) if filtered else wanted,
+            )
             if start:
                 page_args["ExclusiveStartKey"] = start
             page = self._ddb.query(**page_args)
@@ -75,7 +90,7 @@ class AwsStore:
             start = page.get("LastEvaluatedKey")
             if not start:
                 break
-        return items
+        return items[:limit]
 
     def _keyed_query(
         self,
@@ -86,7 +101,9 @@ class AwsStore:
         sk_name: str,
         before: str | None,
         limit: int,
+        filters: dict[str, str] | None = None,
     ) -> list[Item]:
+        """Newest first below ``before``; ``filters`` are attribute = value tests on the rest."""
         names = {"#pk": pk_name}
         values: dict[str, Any] = {":pk": _s(pk)}
         condition = "#pk = :pk"
@@ -102,7 +119,14 @@ class AwsStore:
         }
         if index:
             query["IndexName"] = index
-        return self._query_desc(limit, **query)
+        if filters:
+            tests = []
+            for n, (attribute, wanted) in enumerate(sorted(filters.items())):
+                names[f"#f{n}"] = attribute
+                values[f":f{n}"] = _s(wanted)
+                tests.append(f"#f{n} = :f{n}")
+            query["FilterExpression"] = " AND ".join(tests)
+        return self._query(limit, **query)
 
     def _complete_frames(self, items: list[Item]) -> list[Item]:
         """Index items lacking attributes (KEYS_ONLY/INCLUDE projection) are read in full."""
@@ -174,6 +198,49 @@ class AwsStore:
 
     def alerts_on_day(self, day: str, before: str | None, limit: int) -> list[Item]:
         return self._keyed_query(self.settings.alerts_table, None, "day", day, "alert_key", before, limit)
+
+    # --- incidents ------------------------------------------------------------------------
+
+    def incidents_on_day(
+        self, day: str, before: str | None, limit: int, filters: dict[str, str] | None = None
+    ) -> list[Item]:
+        return self._keyed_query(
+            self.settings.incidents_table, "ByDay", "day", day, "started_key", before, limit, filters
+        )
+
+    def incidents_of_camera(
+        self, camera_id: str, before: str | None, limit: int, filters: dict[str, str] | None = None
+    ) -> list[Item]:
+        return self._keyed_query(
+            self.settings.incidents_table,
+            "ByCamera",
+            "camera_id",
+            camera_id,
+            "started_key",
+            before,
+            limit,
+            filters,
+        )
+
+    def incident(self, incident_id: str) -> Item | None:
+        reply = self._ddb.get_item(
+            TableName=self.settings.incidents_table, Key={"incident_id": _s(incident_id)}
+        )
+        return _item(reply["Item"]) if "Item" in reply else None
+
+    def frames_between(
+        self, camera_id: str, low: str, high: str, after: str | None, limit: int
+    ) -> list[Item]:
+        """A camera's frames with ``low <= frame_key <= high``, oldest first, after ``after``."""
+        start = {"camera_id": _s(camera_id), "frame_key": _s(after)} if after else None
+        return self._query(
+            limit,
+            forward=True,
+            start=start,
+            TableName=self.settings.frames_table,
+            KeyConditionExpression="camera_id = :c AND frame_key BETWEEN :low AND :high",
+            ExpressionAttributeValues={":c": _s(camera_id), ":low": _s(low), ":high": _s(high)},
+        )
 
     # --- people ---------------------------------------------------------------------------
 

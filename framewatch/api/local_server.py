@@ -6,8 +6,9 @@ exactly the deployed ones. Like API Gateway with ``ApiKeyRequired``, the adapter
 ``/api/*`` (except ``/api/health``) without the right ``x-api-key``.
 
 Configuration: the adapter's own arguments are fixed at start. The handler reads ``FRAMES_TABLE``,
-``PEOPLE_TABLE``, ``ALERTS_TABLE``, ``MEDIA_BUCKET``, ``COLLECTION_ID``, ``URL_EXPIRY_SECONDS``,
-``EXECUTION_URL_TEMPLATE``, ``AWS_REGION`` and the endpoints at each request; ``ALLOWED_ORIGIN``
+``PEOPLE_TABLE``, ``ALERTS_TABLE``, ``INCIDENTS_TABLE``, ``MEDIA_BUCKET``, ``COLLECTION_ID``,
+``URL_EXPIRY_SECONDS``, ``EXECUTION_URL_TEMPLATE``, ``AWS_REGION`` and the endpoints at each
+request; ``ALLOWED_ORIGIN``
 once, when the handler module is first loaded (at the first ``serve_in_thread`` of the process).
 """
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from framewatch.core.frame_record import CAMERA_ID_PATTERN, FRAME_ID_PATTERN, utc_iso
 
 PERSON_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+INCIDENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$"
 EXECUTION_ARN_PATTERN = (
     r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:(execution|express):[A-Za-z0-9_.:-]{1,400}$"
 )
@@ -29,8 +30,10 @@ EXECUTION_ARN_PATTERN = (
 _FRAME_ID = re.compile(FRAME_ID_PATTERN)
 _PERSON_ID = re.compile(PERSON_ID_PATTERN)
 _EXECUTION_ARN = re.compile(EXECUTION_ARN_PATTERN)
+_INCIDENT_ID = re.compile(INCIDENT_ID_PATTERN)
 # A sort key is "<captured_at>#<id>"; the time half is what makes keys sort by capture time.
-_SORT_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[A-Za-z0-9_.:-]{1,128}$")
+# Ids are frame ids (128), alert ids (incident id + "#n") or incident ids (201).
+_SORT_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[A-Za-z0-9_.:#-]{1,256}$")
 
 
 class ApiError(Exception):
@@ -81,6 +84,34 @@ class PageParams(BaseModel):
 
 class FramesParams(PageParams):
     camera: Annotated[str, Field(pattern=CAMERA_ID_PATTERN)] | None = None
+
+
+class IncidentsParams(PageParams):
+    camera: Annotated[str, Field(pattern=CAMERA_ID_PATTERN)] | None = None
+    label: str | None = Field(default=None, max_length=100)
+    severity: Literal["alert", "detection"] | None = None
+    state: Literal["active", "ended"] | None = None
+
+    @field_validator("label")
+    @classmethod
+    def _no_control_characters(cls, value: str | None) -> str | None:
+        if value is not None and any(unicodedata.category(ch).startswith("C") for ch in value):
+            raise ValueError("must not contain control characters")
+        return value
+
+    def filters(self) -> dict[str, str]:
+        """Attribute -> required value, for the filters that are not part of the key."""
+        chosen = {"label": self.label, "severity": self.severity, "state": self.state}
+        return {name: value for name, value in chosen.items() if value is not None}
+
+
+class IncidentFramesParams(BaseModel):
+    """An incident's frames page forwards (oldest first), so its cursor is ``after``."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    limit: int = Field(default=50, ge=1, le=100)
+    after: str | None = Field(default=None, min_length=1, max_length=600)
 
 
 class PersonIn(BaseModel):
@@ -139,6 +170,12 @@ def check_person_id(person_id: str) -> str:
     return person_id
 
 
+def check_incident_id(incident_id: str) -> str:
+    if not _INCIDENT_ID.match(incident_id):
+        raise BadRequest("incident id has an invalid format")
+    return incident_id
+
+
 def check_execution_arn(arn: str) -> str:
     if not _EXECUTION_ARN.match(arn):
         raise BadRequest("execution id is not a Step Functions execution ARN")
@@ -147,7 +184,7 @@ def check_execution_arn(arn: str) -> str:
 
 # --- paging -----------------------------------------------------------------------------------
 
-CursorKind = Literal["frames", "alerts"]
+CursorKind = Literal["frames", "alerts", "incidents", "incident-frames"]
 
 
 class Position(BaseModel):
@@ -164,7 +201,7 @@ def encode_cursor(kind: CursorKind, sort_key: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(kind: CursorKind, cursor: str) -> str | None:
+def decode_cursor(kind: CursorKind, cursor: str) -> str | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = json.loads(raw)
@@ -194,7 +231,7 @@ def start_position(kind: CursorKind, before: str | None, now: datetime) -> Posit
     """
     if before is None:
         return Position(day=(now.astimezone(UTC) + timedelta(days=1)).date())
-    key = _decode_cursor(kind, before)
+    key = decode_cursor(kind, before)
     if key is not None:
         return Position(day=date.fromisoformat(key[:10]), sort_key=key)
     moment = _parse_time(before)
@@ -316,10 +353,78 @@ def shape_alert(item: Mapping[str, Any], image_url: str | None, exec_url: str | 
         "subject_line": item.get("subject_line"),
         "message": item.get("message"),
         "dedupe_key": item.get("dedupe_key"),
+        "incident_id": item.get("incident_id"),
+        "label": item.get("label"),
+        "severity": item.get("severity"),
+        "link": item.get("link"),
         "image_url": image_url,
         "execution_id": item.get("execution_id"),
         "execution_url": exec_url,
     }
+
+
+def _json_names(text: Any) -> list[str]:
+    """``zones_entered`` is a JSON list of names; a damaged value shows as none."""
+    if isinstance(text, str):
+        try:
+            text = json.loads(text)
+        except json.JSONDecodeError:
+            return []
+    return [str(name) for name in text] if isinstance(text, list) else []
+
+
+def _seconds_between(start: Any, end: Any) -> float | None:
+    first, last = _parse_time(str(start or "")), _parse_time(str(end or ""))
+    if first is None or last is None:
+        return None
+    return round(max((last - first).total_seconds(), 0.0), 3)
+
+
+def shape_incident(item: Mapping[str, Any], best_image_url: str | None) -> dict[str, Any]:
+    best_frame = None
+    if item.get("best_frame_id"):
+        best_box = item.get("best_box")
+        if isinstance(best_box, str):
+            try:
+                best_box = json.loads(best_box)
+            except json.JSONDecodeError:
+                best_box = None
+        best_frame = {
+            "frame_id": item.get("best_frame_id"),
+            "image_url": best_image_url,
+            "box": _box(best_box),
+            "score": _number(item.get("best_score")),
+        }
+    return {
+        "incident_id": item.get("incident_id"),
+        "camera_id": item.get("camera_id"),
+        "rule": item.get("rule"),
+        "kind": item.get("kind"),
+        "label": item.get("label"),
+        "person_id": item.get("person_id"),
+        "person_name": item.get("person_name"),
+        "severity": item.get("severity"),
+        "state": item.get("state"),
+        "stationary": bool(item.get("stationary")),
+        "first_seen": item.get("first_seen"),
+        "last_seen": item.get("last_seen"),
+        "duration_s": _seconds_between(item.get("first_seen"), item.get("last_seen")),
+        "frame_count": _int(item.get("frame_count")) or 0,
+        "zones_entered": _json_names(item.get("zones_entered")),
+        "best_frame": best_frame,
+        "alert_status": item.get("alert_status") or "none",
+        "alerted_at": item.get("alerted_at"),
+        "alert_count": _int(item.get("alert_count")) or 0,
+    }
+
+
+def incident_frame_range(incident: Mapping[str, Any]) -> tuple[str, str]:
+    """The frame_key range of an incident's frames, both ends included.
+
+    ``frame_key`` is ``<captured_at>#<frame_id>``; "~" sorts after every id character, so the
+    upper bound keeps the frames captured exactly at ``last_seen``.
+    """
+    return str(incident.get("first_seen") or ""), str(incident.get("last_seen") or "") + "~"
 
 
 def shape_person(item: Mapping[str, Any]) -> dict[str, Any]:

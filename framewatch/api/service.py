@@ -26,6 +26,16 @@ class Store(Protocol):
     def frame_by_id(self, frame_id: str) -> Item | None: ...
     def camera_ids_on_day(self, day: str, max_items: int) -> list[str]: ...
     def alerts_on_day(self, day: str, before: str | None, limit: int) -> list[Item]: ...
+    def incidents_on_day(
+        self, day: str, before: str | None, limit: int, filters: dict[str, str] | None = None
+    ) -> list[Item]: ...
+    def incidents_of_camera(
+        self, camera_id: str, before: str | None, limit: int, filters: dict[str, str] | None = None
+    ) -> list[Item]: ...
+    def incident(self, incident_id: str) -> Item | None: ...
+    def frames_between(
+        self, camera_id: str, low: str, high: str, after: str | None, limit: int
+    ) -> list[Item]: ...
     def people(self) -> list[Item]: ...
     def person(self, person_id: str) -> Item | None: ...
     def create_person(self, person: Item) -> bool: ...
@@ -124,6 +134,47 @@ def list_alerts(store: Store, params: q.PageParams, now: datetime | None = None)
         for i in items
     ]
     return {"alerts": alerts, "next": _page(items, params.limit, "alerts", "alert_key")}
+
+
+def _incident(store: Store, item: Item) -> Item:
+    return q.shape_incident(item, store.presigned_get(item.get("best_bucket"), item.get("best_s3_key")))
+
+
+def list_incidents(store: Store, params: q.IncidentsParams, now: datetime | None = None) -> Item:
+    start = q.start_position("incidents", params.before, now or _now())
+    filters = params.filters()
+    if params.camera:
+        items = store.incidents_of_camera(params.camera, start.sort_key, params.limit, filters)
+    else:
+
+        def on_day(day: str, before: str | None, limit: int) -> list[Item]:
+            return store.incidents_on_day(day, before, limit, filters)
+
+        items = _walk_days(on_day, start, params.limit, store.settings.lookback_days)
+    return {
+        "incidents": [_incident(store, i) for i in items],
+        "next": _page(items, params.limit, "incidents", "started_key"),
+    }
+
+
+def get_incident(store: Store, incident_id: str, params: q.IncidentFramesParams) -> Item:
+    """The incident and a page of its frames, oldest first (the order they are played in)."""
+    item = store.incident(q.check_incident_id(incident_id))
+    if item is None:
+        raise q.NotFound(f"no incident {incident_id!r}")
+    low, high = q.incident_frame_range(item)
+    after = None
+    if params.after is not None:
+        after = q.decode_cursor("incident-frames", params.after)
+        # DynamoDB refuses a start key outside the key condition; so do we, with a reason.
+        if after is None or not low <= after <= high:
+            raise q.BadRequest("invalid query parameter after: not a cursor from this incident's frames")
+    frames = store.frames_between(str(item["camera_id"]), low, high, after, params.limit)
+    return {
+        "incident": _incident(store, item),
+        "frames": [_frame(store, f) for f in frames],
+        "next": _page(frames, params.limit, "incident-frames", "frame_key"),
+    }
 
 
 def list_people(store: Store) -> Item:

@@ -16,6 +16,7 @@ class ApiSettings:
     frames_table: str
     people_table: str
     alerts_table: str
+    incidents_table: str
     media_bucket: str
     collection_id: str
     region: str
@@ -29,7 +30,7 @@ class ApiSettings:
         env = os.environ
         missing = [
             name
-            for name in ("FRAMES_TABLE", "PEOPLE_TABLE", "ALERTS_TABLE", "MEDIA_BUCKET")
+            for name in ("FRAMES_TABLE", "PEOPLE_TABLE", "ALERTS_TABLE", "INCIDENTS_TABLE", "MEDIA_BUCKET")
             if not env.get(name)
         ]
         if missing:
@@ -39,6 +40,7 @@ class ApiSettings:
             frames_table=env["FRAMES_TABLE"],
             people_table=env["PEOPLE_TABLE"],
             alerts_table=env["ALERTS_TABLE"],
+            incidents_table=env["INCIDENTS_TABLE"],
             media_bucket=env["MEDIA_BUCKET"],
             collection_id=env.get("COLLECTION_ID", ""),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",

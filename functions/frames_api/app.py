@@ -113,6 +113,20 @@ def list_alerts() -> dict[str, Any]:
     return service.list_alerts(_store(), params)
 
 
+@app.get("/api/incidents")
+@tracer.capture_method
+def list_incidents() -> dict[str, Any]:
+    params = q.parse_params(q.IncidentsParams, app.current_event.query_string_parameters)
+    return service.list_incidents(_store(), params)
+
+
+@app.get("/api/incidents/<incident_id>")
+@tracer.capture_method
+def get_incident(incident_id: str) -> dict[str, Any]:
+    params = q.parse_params(q.IncidentFramesParams, app.current_event.query_string_parameters)
+    return service.get_incident(_store(), incident_id, params)
+
+
 @app.get("/api/people")
 @tracer.capture_method
 def list_people() -> dict[str, Any]:

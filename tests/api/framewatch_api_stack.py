@@ -31,6 +31,7 @@ ENV = {
     "FRAMES_TABLE": "framewatch-FramesTable",
     "PEOPLE_TABLE": "framewatch-PeopleTable",
     "ALERTS_TABLE": "framewatch-AlertsTable",
+    "INCIDENTS_TABLE": "framewatch-IncidentsTable",
     "MEDIA_BUCKET": "framewatch-media",
     "COLLECTION_ID": "framewatch-faces",
     "URL_EXPIRY_SECONDS": "600",
@@ -68,6 +69,7 @@ class Stack:
     now: datetime
     frames: list[dict[str, Any]] = field(default_factory=list)  # newest first
     alerts: list[dict[str, Any]] = field(default_factory=list)  # newest first
+    incidents: list[dict[str, Any]] = field(default_factory=list)  # newest first
 
     def boto(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION)
@@ -129,6 +131,21 @@ def create_tables_and_bucket(ddb: Any, s3: Any, ui_origin: str) -> None:
         AttributeDefinitions=[string("day"), string("alert_key")],
         KeySchema=key("day", "alert_key"),
     )
+    # As template.yaml's IncidentsTable: both indexes sort an incident by its start.
+    ddb.create_table(
+        TableName=ENV["INCIDENTS_TABLE"],
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[string(n) for n in ("incident_id", "day", "camera_id", "started_key")],
+        KeySchema=key("incident_id"),
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": index,
+                "KeySchema": key(pk, "started_key"),
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index, pk in (("ByDay", "day"), ("ByCamera", "camera_id"))
+        ],
+    )
     s3.create_bucket(Bucket=ENV["MEDIA_BUCKET"])
     # The browser PUTs to pre-signed URLs on another origin, so the bucket must allow it
     # (the template's MediaBucket needs the same rule for ALLOWED_ORIGIN).
@@ -184,27 +201,95 @@ def put_frame(ddb: Any, s3: Any, item: dict[str, Any], jpeg: bytes) -> None:
     ddb.put_item(TableName=ENV["FRAMES_TABLE"], Item=_to_av(item))
 
 
-def put_alert(ddb: Any, frame: dict[str, Any], status: str, subject: str) -> dict[str, Any]:
-    alert_id = f"{frame['frame_id']}-{subject}"[:60]
+def put_alert(
+    ddb: Any, frame: dict[str, Any], subject: str, incident_id: str | None = None, n: int = 0
+) -> dict[str, Any]:
+    """An Alerts item as the alert states write it: one per alert actually sent."""
+    incident_id = incident_id or f"{frame['frame_id']}-{subject}"[:60]
+    alert_id = f"{incident_id}#{n}"
     item = {
         "day": frame["day"],
         "alert_key": f"{frame['captured_at']}#{alert_id}",
         "alert_id": alert_id,
-        "status": status,
+        "incident_id": incident_id,
+        "status": "sent",
         "camera_id": frame["camera_id"],
         "frame_id": frame["frame_id"],
         "frame_key": frame["frame_key"],
         "bucket": frame["bucket"],
         "s3_key": frame["s3_key"],
+        "captured_at": frame["captured_at"],
         "rule": "labels",
+        "label": subject,
+        "severity": "alert",
         "subject": subject,
         "subject_line": f"{subject} seen on {frame['camera_id']}",
         "message": f"{subject} at {frame['captured_at']}",
-        "dedupe_key": f"{frame['camera_id']}#labels#{subject}",
+        "link": f"https://ui.example/#incident/{incident_id}",
+        "message_id": f"msg-{alert_id}",
         "execution_id": frame["execution_id"],
         "expires_at": frame["expires_at"],
     }
     ddb.put_item(TableName=ENV["ALERTS_TABLE"], Item=_to_av(item))
+    return item
+
+
+def incident_item(
+    frames: list[dict[str, Any]],
+    track_no: int,
+    label: str,
+    rule: str = "watch",
+    *,
+    severity: str = "alert",
+    state: str = "ended",
+    stationary: bool = False,
+    person: tuple[str, str] | None = None,
+    box: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """An Incidents item as "Track objects" and the alert states write it, over ``frames``
+    (one camera's, any order); the middle frame is the best one."""
+    ordered = sorted(frames, key=lambda f: f["frame_key"])
+    first, last, best = ordered[0], ordered[-1], ordered[len(ordered) // 2]
+    camera_id = first["camera_id"]
+    started = first["captured_at"]
+    stamp = started[:19].replace("-", "").replace(":", "")
+    incident_id = f"{camera_id}-{stamp}-t{track_no}-{rule}"
+    item: dict[str, Any] = {
+        "incident_id": incident_id,
+        "camera_id": camera_id,
+        "day": started[:10],
+        "started_key": f"{started}#{incident_id}",
+        "rule": rule,
+        "kind": "person" if person else "label",
+        "label": label,
+        "severity": severity,
+        "state": state,
+        "stationary": stationary,
+        "first_seen": started,
+        "last_seen": last["captured_at"],
+        "frame_count": len(ordered),
+        "zones_entered": json.dumps(["driveway"]),
+        "best_frame_id": best["frame_id"],
+        "best_frame_key": best["frame_key"],
+        "best_bucket": best["bucket"],
+        "best_s3_key": best["s3_key"],
+        "best_box": json.dumps(box or {"left": 0.1, "top": 0.2, "width": 0.3, "height": 0.4}),
+        "best_score": 93,
+        "track_id": f"t{track_no}",
+        "alert_status": "sent" if severity == "alert" else "none",
+        "alert_count": 1 if severity == "alert" else 0,
+        "updated_at": last["captured_at"],
+        "expires_at": first["expires_at"],
+    }
+    if severity == "alert":
+        item["alerted_at"] = started
+    if person:
+        item["person_id"], item["person_name"] = person
+    return item
+
+
+def put_incident(ddb: Any, item: dict[str, Any]) -> dict[str, Any]:
+    ddb.put_item(TableName=ENV["INCIDENTS_TABLE"], Item=_to_av(item))
     return item
 
 
@@ -224,7 +309,12 @@ def put_person(
 
 
 def _to_av(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: {"N": str(v)} if isinstance(v, int) else {"S": str(v)} for k, v in item.items()}
+    def value(v: Any) -> dict[str, Any]:
+        if isinstance(v, bool):  # before int: a bool is an int
+            return {"BOOL": v}
+        return {"N": str(v)} if isinstance(v, int | float) else {"S": str(v)}
+
+    return {k: value(v) for k, v in item.items()}
 
 
 @contextmanager

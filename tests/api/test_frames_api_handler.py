@@ -12,6 +12,7 @@ ENV = {
     "FRAMES_TABLE": "f",
     "PEOPLE_TABLE": "p",
     "ALERTS_TABLE": "a",
+    "INCIDENTS_TABLE": "i",
     "MEDIA_BUCKET": "m",
     "AWS_REGION": "us-east-1",
     "AWS_DEFAULT_REGION": "us-east-1",

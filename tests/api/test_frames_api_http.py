@@ -156,8 +156,11 @@ def test_unknown_route_is_json_404(stack: Stack) -> None:
 def test_alerts_page_with_their_frames(stack: Stack) -> None:
     alerts = _walk(stack, "/api/alerts", "alerts", 6)
     assert [a["alert_id"] for a in alerts] == [a["alert_id"] for a in stack.alerts]
-    assert {a["status"] for a in alerts} == {"sent", "suppressed"}
+    assert {a["status"] for a in alerts} == {"sent"}
+    assert [a["incident_id"] for a in alerts] == [a["incident_id"] for a in stack.alerts]
     first = alerts[0]
+    assert (first["label"], first["severity"]) == ("Bicycle", "alert")
+    assert first["link"] == f"https://ui.example/#incident/{first['incident_id']}"
     assert first["frame_id"] == stack.frames[0]["frame_id"]
     assert first["subject_line"] == "Bicycle seen on front-door"
     image = urllib3.request("GET", first["image_url"], retries=False)
