@@ -54,6 +54,10 @@ def summary(body: dict[str, Any]) -> str:
         return f"{stage:<8} {frame.get('camera_id')}/{frame.get('frame_id')}: {what}"
     if stage == "pipe":
         return f"pipe     {body.get('records')} records of {body.get('shard_id')}: {body.get('reason')}"
+    if stage in ("upload", "enroll"):
+        error = body.get("error") or {}
+        what = error.get("Error") or "error"
+        return f"{stage:<8} {body.get('s3_key')}: {what} {str(error.get('Cause', ''))[:160]}".rstrip()
     return f"{stage:<8} {json.dumps(body)[:200]}"
 
 
@@ -146,6 +150,13 @@ class Redriver:
             return self._analyze(body)
         if stage == "pipe":
             return self._pipe(body)
+        if stage == "upload":
+            return self._upload(body)
+        if stage == "enroll":
+            raise CannotRedrive(
+                f"enrollment of {body.get('person_id')} could not be recorded; upload the photo again "
+                "from the web UI (People)"
+            )
         raise CannotRedrive(f"unknown stage {stage!r}; inspect it with `framewatch dlq show`")
 
     def _stream_of(self, arn: str | None) -> str:
@@ -186,6 +197,21 @@ class Redriver:
                 f"(execution {outcome.execution_arn})"
             )
         return f"frame {frame.get('camera_id')}/{frame.get('frame_id')} analysed ({outcome.execution_arn})"
+
+    def _upload(self, body: dict[str, Any]) -> str:
+        event = body.get("event")
+        if not isinstance(event, dict) or "detail" not in event:
+            raise CannotRedrive("the message carries no upload event")
+        event = {k: v for k, v in event.items() if k != "error"}  # the rule's event, as it first came
+        outcome = stepfunctions.run_to_completion(
+            self.analyze_arn(), event, name=f"redrive-{uuid.uuid4().hex[:24]}"
+        )
+        if not outcome.succeeded or not isinstance(outcome.output, list):  # a dict: dead-lettered again
+            raise CannotRedrive(
+                f"the upload {body.get('s3_key')} failed again ({outcome.error or 'dead-lettered anew'}); "
+                f"execution {outcome.execution_arn}"
+            )
+        return f"upload {body.get('s3_key')} analysed ({outcome.execution_arn})"
 
     def _pipe(self, body: dict[str, Any]) -> str:
         stream = self._stream_of(body.get("stream_arn"))
