@@ -90,8 +90,13 @@ class ShardProgress:
 
 
 class LocalPipe:
-    def __init__(self, name: str, props: dict[str, Any], checkpoint_file: Path, region: str) -> None:
+    def __init__(
+        self, name: str, props: dict[str, Any], checkpoint_file: Path, region: str, sync_target: bool = False
+    ) -> None:
         self.name = name
+        # StartSyncExecution (falling back to StartExecution + polling where Express or the sync API
+        # is missing, as on LocalStack); the embedded emulator has no sync API, so it polls directly.
+        self.sync_target = sync_target
         self.source_arn: str = props["Source"]
         params = props.get("SourceParameters", {}).get("KinesisStreamParameters", {})
         self.batch_size = int(params.get("BatchSize", 100))
@@ -317,6 +322,9 @@ class LocalPipe:
         return list(payload or [])
 
     def _run_target(self, frames: list[dict[str, Any]]) -> None:
+        if self.sync_target:
+            self._run_target_sync(frames)
+            return
         sfn = client("stepfunctions")
         arn = sfn.start_execution(
             stateMachineArn=self.target, name=f"pipe-{uuid.uuid4().hex[:24]}", input=json.dumps(frames)
@@ -339,6 +347,19 @@ class LocalPipe:
         raise PipeStepFailed(
             f"execution {arn} {status['status']}: {status.get('error')} {status.get('cause')}"
         )
+
+    def _run_target_sync(self, frames: list[dict[str, Any]]) -> None:
+        from framewatch.aws import stepfunctions
+
+        outcome = stepfunctions.run_to_completion(self.target, frames, name=f"pipe-{uuid.uuid4().hex[:24]}")
+        with self._stats_lock:
+            self.stats.execution_arns.append(outcome.execution_arn)
+            self.stats.executions_succeeded += outcome.succeeded
+            self.stats.executions_failed += not outcome.succeeded
+        if not outcome.succeeded:
+            raise PipeStepFailed(
+                f"execution {outcome.execution_arn} {outcome.status}: {outcome.error} {outcome.cause}"
+            )
 
     def _dead_letter(self, shard_id: str, records: list[dict[str, Any]], reason: str) -> None:
         with self._stats_lock:

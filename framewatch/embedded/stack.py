@@ -227,6 +227,8 @@ class EmbeddedStack:
                 log.flush()
 
     def _deploy(self) -> None:
+        # The template points the functions at the vision service, as on LocalStack.
+        self.options.parameters.setdefault("RekognitionEndpoint", self.vision_url)
         template = translate(TEMPLATE, region=self.options.region, parameters=self.options.parameters)
         deployed = Deployer(
             template, self.options.stack_name, self.options.region, self.options.parameters
