@@ -41,17 +41,24 @@ case "${1:-deploy}" in
   outputs)
     "$FRAMEWATCH" stack outputs --stack "$STACK" --region "$REGION" ;;
   localstack)
-    # LocalStack: samlocal points SAM at it; framewatch commands use AWS_ENDPOINT_URL.
+    # LocalStack: samlocal points SAM at it; framewatch commands use AWS_ENDPOINT_URL. It has no
+    # Rekognition and its Pipes cannot target Express workflows (docs/deploy.md): the functions call
+    # framewatch's vision service (REKOGNITION_ENDPOINT as the Lambda containers reach it), and
+    # `framewatch pipe --stack NAME` plays the Pipe.
     export AWS_ENDPOINT_URL=${AWS_ENDPOINT_URL:-http://localhost.localstack.cloud:4566}
     export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-test} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-test}
+    REKOGNITION_ENDPOINT=${REKOGNITION_ENDPOINT:-http://host.docker.internal:4599}
     SAMLOCAL="$(dirname "$SAM")/samlocal"
     "$SAMLOCAL" build --region "$REGION" >&2
     mapfile -t params < <(overrides)
+    params+=("DeployPipe=false" "DeployFaceCollection=false" "RekognitionEndpoint=$REKOGNITION_ENDPOINT")
+    AWS_ENDPOINT_URL_REKOGNITION=${AWS_ENDPOINT_URL_REKOGNITION:-http://localhost:4599} \
+      "$FRAMEWATCH" stack create-collection --collection "${COLLECTION_ID:-framewatch-faces}" --region "$REGION"
     "$SAMLOCAL" deploy --stack-name "$STACK" --region "$REGION" --parameter-overrides "${params[@]}" \
       --resolve-s3 --capabilities CAPABILITY_IAM --no-confirm-changeset --no-fail-on-empty-changeset
     "$FRAMEWATCH" stack upload-watchlist config/watchlist.yaml --stack "$STACK" --region "$REGION"
-    echo "LocalStack has no Rekognition: run \`framewatch vision serve --port 4599\` and set"
-    echo "AWS_ENDPOINT_URL_REKOGNITION on the functions (see localstack/README.md)." ;;
+    echo "deployed without a Pipe: run \`framewatch pipe --stack $STACK\` (with AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL)"
+    echo "to analyse what reaches the stream." ;;
   *)
     echo "usage: $0 build|deploy|destroy|outputs|localstack" >&2; exit 64 ;;
 esac

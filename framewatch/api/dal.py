@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from framewatch.api.queries import Unavailable
 from framewatch.api.settings import ApiSettings
+from framewatch.aws import stepfunctions
 from framewatch.aws.clients import client
 
 Item = dict[str, Any]
@@ -344,7 +345,15 @@ class AwsStore:
     # --- executions -----------------------------------------------------------------------
 
     def execution(self, arn: str) -> tuple[Item, list[Item]] | None:
-        """DescribeExecution + the full history; None when Step Functions does not know it."""
+        """DescribeExecution + the full history; None when Step Functions does not know it. An Express
+        execution on AWS has neither: it is read back from the workflow's log group instead."""
+        if ":express:" in arn and self.settings.execution_log_group:
+            try:
+                return stepfunctions.history_in_log_group(self.settings.execution_log_group, arn)
+            except ClientError as exc:
+                if _error_code(exc) == "ResourceNotFoundException":
+                    return None
+                raise Unavailable(f"CloudWatch Logs refused: {_error_code(exc) or exc}") from exc
         sfn = client("stepfunctions")
         try:
             desc = sfn.describe_execution(executionArn=arn)

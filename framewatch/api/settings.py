@@ -23,6 +23,8 @@ class ApiSettings:
     url_expiry_seconds: int = 900
     execution_url_template: str = DEFAULT_EXECUTION_URL
     lookback_days: int = 31  # how many empty days a "latest" walk crosses before it stops
+    # Where AnalyzeFrames (Express) logs its history; DescribeExecution does not serve Express runs.
+    execution_log_group: str | None = None
 
     @classmethod
     def from_env(cls) -> ApiSettings:
@@ -47,6 +49,7 @@ class ApiSettings:
             url_expiry_seconds=_int_env("URL_EXPIRY_SECONDS", 900, 1, 7 * 24 * 3600),
             execution_url_template=env.get("EXECUTION_URL_TEMPLATE") or DEFAULT_EXECUTION_URL,
             lookback_days=_int_env("API_LOOKBACK_DAYS", 31, 1, 3660),
+            execution_log_group=env.get("EXECUTION_LOG_GROUP") or None,
         )
 
 

@@ -1,4 +1,4 @@
-"""Small, generic S3 helpers: put an object, read one back, hand out a presigned GET URL."""
+"""Small, generic S3 helpers: put or copy an object, read one back, hand out a presigned GET URL."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from framewatch.aws.clients import client
 
 def put_object(bucket: str, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
     client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+
+
+def copy_object(bucket: str, source_key: str, key: str) -> None:
+    """Server-side copy within one bucket (the bytes never pass through the caller)."""
+    client("s3").copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": source_key})
 
 
 def get_object_bytes(bucket: str, key: str) -> bytes:

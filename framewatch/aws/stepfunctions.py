@@ -129,6 +129,62 @@ _STATUS = {
 }
 
 
+def history_in_log_group(
+    group: str, execution_arn: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """One Express execution read back from its workflow's log group (Logging level ALL), shaped as
+    DescribeExecution and GetExecutionHistory answer for Standard workflows, which Express ones do
+    not support. None when the log group holds no line of it (past retention, or never logged)."""
+    pattern = f'{{ $.execution_arn = "{execution_arn}" }}'
+    entries: list[dict[str, Any]] = []
+    pages = (
+        client("logs").get_paginator("filter_log_events").paginate(logGroupName=group, filterPattern=pattern)
+    )
+    for page in pages:
+        for event in page.get("events", []):
+            try:
+                entry = json.loads(event["message"])
+            except (ValueError, TypeError):
+                continue
+            if isinstance(entry, dict) and entry.get("execution_arn") == execution_arn:
+                entries.append(
+                    {**entry, "_ms": int(entry.get("event_timestamp") or event.get("timestamp") or 0)}
+                )
+    if not entries:
+        return None
+    entries.sort(key=lambda e: (e["_ms"], int(e.get("id") or 0)))
+    events = []
+    for entry in entries:
+        kind = str(entry.get("type", ""))
+        events.append(
+            {
+                "id": int(entry.get("id") or 0),
+                "previousEventId": int(entry.get("previous_event_id") or 0),
+                "type": kind,
+                "timestamp": datetime.fromtimestamp(entry["_ms"] / 1000, UTC),
+                f"{kind[:1].lower()}{kind[1:]}EventDetails": entry.get("details") or {},
+            }
+        )
+    started = next((e for e in entries if e.get("type") == "ExecutionStarted"), entries[0])
+    final = next((e for e in reversed(entries) if e.get("type") in _STATUS), None)
+    final_details = (final or {}).get("details") or {}
+    # arn:aws:states:<region>:<account>:express:<state machine>:<execution name>:<id>
+    parts = execution_arn.split(":")
+    desc: dict[str, Any] = {
+        "executionArn": execution_arn,
+        "stateMachineArn": ":".join([*parts[:5], "stateMachine", parts[6]]) if len(parts) > 6 else None,
+        "name": parts[7] if len(parts) > 7 else None,
+        "status": _STATUS[final["type"]] if final else "RUNNING",
+        "startDate": datetime.fromtimestamp(started["_ms"] / 1000, UTC),
+        "stopDate": datetime.fromtimestamp(final["_ms"] / 1000, UTC) if final else None,
+        "input": (started.get("details") or {}).get("input"),
+        "output": final_details.get("output"),
+        "error": final_details.get("error"),
+        "cause": final_details.get("cause"),
+    }
+    return desc, events
+
+
 def executions_in_log_group(group: str, since: datetime, limit: int, failed_only: bool) -> list[Execution]:
     """The final events of an Express workflow's executions from its log group (one JSON object
     per history event, ``type`` ``ExecutionFailed`` and so on)."""

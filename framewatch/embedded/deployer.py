@@ -23,6 +23,8 @@ from framewatch.errors import UserError
 ACCOUNT_ID = "123456789012"
 
 # Every resource type the embedded stack can stand up; the order breaks ties between independent ones.
+NO_VALUE: Any = object()  # Ref AWS::NoValue: removes the property it is the value of
+
 _ORDER = [
     "AWS::IAM::Role",
     "AWS::Kinesis::Stream",
@@ -101,7 +103,7 @@ class Deployer:
     # ------------------------------------------------------------------ intrinsics
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
-            return [self.resolve(v) for v in value]
+            return [v for v in (self.resolve(v) for v in value) if v is not NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
@@ -109,7 +111,8 @@ class Deployer:
             handler = self._intrinsics().get(key)
             if handler:
                 return handler(arg)
-        return {k: self.resolve(v) for k, v in value.items()}
+        # As CloudFormation does, a property whose value is AWS::NoValue is left out altogether.
+        return {k: v for k, v in ((k, self.resolve(v)) for k, v in value.items()) if v is not NO_VALUE}
 
     def _intrinsics(self) -> dict[str, Callable[[Any], Any]]:
         return {
@@ -125,14 +128,14 @@ class Deployer:
             "Condition": self._condition,
         }
 
-    def _pseudo(self) -> dict[str, str]:
+    def _pseudo(self) -> dict[str, Any]:
         return {
             "AWS::Region": self.out.region,
             "AWS::AccountId": ACCOUNT_ID,
             "AWS::StackName": self.out.stack_name,
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
-            "AWS::NoValue": "",
+            "AWS::NoValue": NO_VALUE,
             "AWS::StackId": f"arn:aws:cloudformation:{self.out.region}:{ACCOUNT_ID}:stack/"
             f"{self.out.stack_name}/local",
         }

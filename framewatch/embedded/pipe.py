@@ -1,12 +1,12 @@
 """The EventBridge Pipe of the template, played locally: Kinesis → enrichment Lambda → workflow.
 
 The emulator has no Pipes runtime, so this reads the Pipe's own settings from the deployed template
-(batch size, batching window, parallelization factor, starting position, retries, dead-letter queue)
-and does what Pipes does: poll each shard, batch records, invoke the enrichment function with the
-batch, and hand its output to the target state machine, waiting for the Express execution to finish
-(REQUEST_RESPONSE). A shard's position is checkpointed to disk only once every record up to it is
-done, so a crash replays at most the batches in flight (at-least-once, as on AWS); the workflow's
-writes are idempotent.
+(batch size, batching window, parallelization factor, starting position, retries, maximum record age,
+AUTOMATIC_BISECT, dead-letter queue) and does what Pipes does: poll each shard, batch records, invoke
+the enrichment function with the batch, and hand its output to the target state machine, waiting for
+the Express execution to finish (REQUEST_RESPONSE). A shard's position is checkpointed to disk only
+once every record up to it is done, so a crash replays at most the batches in flight (at-least-once,
+as on AWS); the workflow's writes are idempotent.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ def execution_bound(definition: dict[str, Any]) -> float:
     timeout = definition.get("TimeoutSeconds")
     limit = float(timeout) if isinstance(timeout, int) and timeout > 0 else EXPRESS_MAX_SECONDS
     return min(limit, EXPRESS_MAX_SECONDS) + GRACE_SECONDS
+RETRY_BASE_SECONDS = 0.5  # first retry of a failed batch after this, doubling up to 8 s
 
 
 @dataclass
@@ -67,6 +68,8 @@ class PipeStats:
     executions_succeeded: int = 0
     executions_failed: int = 0
     batches_dead_lettered: int = 0
+    batches_failed: int = 0  # attempts of a batch (or half of one) that failed and were retried or given up
+    bisections: int = 0
     execution_arns: list[str] = field(default_factory=list)
     execution_failures: list[ExecutionFailure] = field(default_factory=list)
     batch_seconds: list[float] = field(default_factory=list)
@@ -119,14 +122,21 @@ class ShardProgress:
 
 
 class LocalPipe:
-    def __init__(self, name: str, props: dict[str, Any], checkpoint_file: Path, region: str) -> None:
+    def __init__(
+        self, name: str, props: dict[str, Any], checkpoint_file: Path, region: str, sync_target: bool = False
+    ) -> None:
         self.name = name
+        # StartSyncExecution (falling back to StartExecution + polling where Express or the sync API
+        # is missing, as on LocalStack); the embedded emulator has no sync API, so it polls directly.
+        self.sync_target = sync_target
         self.source_arn: str = props["Source"]
         params = props.get("SourceParameters", {}).get("KinesisStreamParameters", {})
         self.batch_size = int(params.get("BatchSize", 100))
         self.window = float(params.get("MaximumBatchingWindowInSeconds", 0))
         self.starting_position = params.get("StartingPosition", "LATEST")
-        self.max_retries = int(params.get("MaximumRetryAttempts", 3))
+        self.max_retries = int(params.get("MaximumRetryAttempts", -1))  # AWS's default: until expiry
+        self.max_record_age = int(params.get("MaximumRecordAgeInSeconds", -1))
+        self.bisect = params.get("OnPartialBatchItemFailure") == "AUTOMATIC_BISECT"
         self.dead_letter_arn: str | None = params.get("DeadLetterConfig", {}).get("Arn")
         self.enrichment: str | None = props.get("Enrichment")
         self.target: str = props["Target"]
@@ -262,6 +272,8 @@ class LocalPipe:
                 position = progress.complete([r["SequenceNumber"] for r in batch])
                 if position and not self._crashed:
                     self.checkpoints.set(shard_id, position)
+            except PipeStopped:
+                return  # not checkpointed: the next start reads the batch again
             except BaseException:
                 # A crash of any part stops the whole pipe, as a dying process would: no other lane
                 # may move the checkpoint past the batch that never finished.
@@ -272,25 +284,66 @@ class LocalPipe:
     # ------------------------------------------------------------------ one batch
     def _process(self, shard_id: str, records: list[dict[str, Any]]) -> None:
         started = time.monotonic()
-        event = [self._pipe_record(shard_id, r) for r in records]
-        for attempt in range(self.max_retries + 1):
-            try:
-                frames = self._enrich(event)
-                if frames:
-                    self._run_target(frames)
-                with self._stats_lock:
-                    self.stats.frames += len(frames)
-                break
-            except PipeStepFailed as exc:
-                self.last_error = str(exc)
-                if attempt == self.max_retries:
-                    self._dead_letter(shard_id, records, str(exc))
-                    break
-                time.sleep(min(2**attempt, 8))
+        self._deliver(shard_id, records)
         with self._stats_lock:
             self.stats.batches += 1
             self.stats.records += len(records)
             self.stats.batch_seconds.append(time.monotonic() - started)
+
+    def _deliver(self, shard_id: str, records: list[dict[str, Any]]) -> None:
+        """Enrich and run the target for ``records`` until they succeed or are given up, as Pipes does
+        for a stream source (docs: "EventBridge Pipes error handling", ``PipeSourceKinesisStream-
+        Parameters``): a failed batch is retried; with ``AUTOMATIC_BISECT`` it is halved before each
+        retry "until all the records are processed or there is one failed message left in the batch";
+        ``MaximumRetryAttempts`` (-1: until the record expires) and ``MaximumRecordAgeInSeconds``
+        (-1: no limit) bound the retries, and what is given up goes to the dead-letter queue.
+
+        AWS does not say whether a split uses up a retry; here it does not (the split halves are new
+        batches), so a batch of any size narrows down to its one failing record before that record's
+        retries are counted, which is what the documentation's "one failed message left" describes."""
+        work: deque[tuple[list[dict[str, Any]], int]] = deque([(records, 0)])  # (records, retries used)
+        while work:
+            batch, retries = work.popleft()
+            expired = [r for r in batch if self._too_old(r)]
+            if expired:
+                self._dead_letter(shard_id, expired, "record older than MaximumRecordAgeInSeconds")
+                batch = [r for r in batch if not self._too_old(r)]
+                if not batch:
+                    continue
+            try:
+                frames = self._enrich([self._pipe_record(shard_id, r) for r in batch])
+                if frames:
+                    self._run_target(frames)
+                with self._stats_lock:
+                    self.stats.frames += len(frames)
+                continue
+            except PipeStepFailed as exc:
+                self.last_error = str(exc)
+                with self._stats_lock:
+                    self.stats.batches_failed += 1
+            if self.bisect and len(batch) > 1:
+                middle = len(batch) // 2
+                with self._stats_lock:
+                    self.stats.bisections += 1
+                work.extendleft([(batch[middle:], retries), (batch[:middle], retries)])  # keep order
+                pause = self._backoff(1)
+            elif self.max_retries != -1 and retries >= self.max_retries:
+                self._dead_letter(shard_id, batch, self.last_error or "retries exhausted")
+                continue
+            else:
+                work.appendleft((batch, retries + 1))
+                pause = self._backoff(retries + 1)
+            if self._stop.wait(pause):
+                raise PipeStopped("stopped while retrying a batch; it stays unacknowledged")
+
+    def _too_old(self, record: dict[str, Any]) -> bool:
+        arrival = record.get("ApproximateArrivalTimestamp")
+        if self.max_record_age < 0 or arrival is None:
+            return False
+        return time.time() - arrival.timestamp() > self.max_record_age
+
+    def _backoff(self, failures: int) -> float:
+        return float(min(RETRY_BASE_SECONDS * 2 ** (failures - 1), 8.0))
 
     def _pipe_record(self, shard_id: str, record: dict[str, Any]) -> dict[str, Any]:
         import base64
@@ -320,6 +373,9 @@ class LocalPipe:
         return list(payload or [])
 
     def _run_target(self, frames: list[dict[str, Any]]) -> None:
+        if self.sync_target:
+            self._run_target_sync(frames)
+            return
         sfn = client("stepfunctions")
         arn = sfn.start_execution(
             stateMachineArn=self.target, name=f"pipe-{uuid.uuid4().hex[:24]}", input=json.dumps(frames)
@@ -376,6 +432,18 @@ class LocalPipe:
                 state = str(entered.get("name", ""))
                 break
         return ExecutionFailure(arn.rsplit(":", 1)[-1], str(status["status"]), state, error, cause)
+    def _run_target_sync(self, frames: list[dict[str, Any]]) -> None:
+        from framewatch.aws import stepfunctions
+
+        outcome = stepfunctions.run_to_completion(self.target, frames, name=f"pipe-{uuid.uuid4().hex[:24]}")
+        with self._stats_lock:
+            self.stats.execution_arns.append(outcome.execution_arn)
+            self.stats.executions_succeeded += outcome.succeeded
+            self.stats.executions_failed += not outcome.succeeded
+        if not outcome.succeeded:
+            raise PipeStepFailed(
+                f"execution {outcome.execution_arn} {outcome.status}: {outcome.error} {outcome.cause}"
+            )
 
     def _dead_letter(self, shard_id: str, records: list[dict[str, Any]], reason: str) -> None:
         with self._stats_lock:
@@ -404,3 +472,7 @@ class LocalPipe:
 
 class PipeStepFailed(RuntimeError):
     """The enrichment or the target failed for a whole batch."""
+
+
+class PipeStopped(Exception):
+    """The pipe was stopped while a batch was waiting for its next retry."""

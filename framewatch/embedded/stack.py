@@ -230,6 +230,8 @@ class EmbeddedStack:
                 log.flush()
 
     def _deploy(self) -> None:
+        # The template points the functions at the vision service, as on LocalStack.
+        self.options.parameters.setdefault("RekognitionEndpoint", self.vision_url)
         template = translate(
             self.options.template, region=self.options.region, parameters=self.options.parameters
         )

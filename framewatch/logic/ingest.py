@@ -1,9 +1,16 @@
-"""Ingest: one Kinesis frame record → JPEG in S3 → frame reference."""
+"""Ingest: one Kinesis frame record → JPEG in S3 → frame reference.
+
+Only a record's own content (not JSON, unknown version, invalid fields, empty, oversize, not a JPEG,
+corrupt) makes it a dead letter. Anything else (S3 throttling, a 5xx, a timeout, access denied) is
+the world's fault, not the frame's: it propagates, the whole batch fails, and the Pipe retries and
+bisects it (``OnPartialBatchItemFailure: AUTOMATIC_BISECT``), so a retry can still save the frame.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass, field
 from typing import Any
 
 from framewatch.aws import s3, sqs
@@ -19,6 +26,36 @@ MAX_DEAD_LETTER_DATA = 150 * 1024
 
 class PoisonFrame(ValueError):
     """A record that parses but whose image cannot be used."""
+
+
+# What a frame can be blamed for; every other exception fails the batch so that it is retried.
+CONTENT_ERRORS = (FrameRecordError, PoisonFrame)
+
+
+@dataclass
+class IngestedBatch:
+    refs: list[FrameRef] = field(default_factory=list)
+    rejected: list[tuple[dict[str, Any], str]] = field(default_factory=list)  # (record, reason)
+
+
+def ingest_batch(records: list[dict[str, Any]], settings: PipelineSettings) -> IngestedBatch:
+    """Ingest every record of a batch (Lambda-shaped, see ``stream_records``). Records with bad content
+    are set aside with their reason; any other error propagates before a dead letter is sent, so a
+    retried batch does not dead-letter its poison records twice."""
+    batch = IngestedBatch()
+    for record in records:
+        try:
+            batch.refs.append(ingest_record(_record_data(record), settings))
+        except CONTENT_ERRORS as exc:
+            batch.rejected.append((record, f"{type(exc).__name__}: {exc}"))
+    return batch
+
+
+def _record_data(record: dict[str, Any]) -> bytes:
+    try:
+        return base64.b64decode(record.get("kinesis", {}).get("data", ""), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise FrameRecordError(f"record data is not base64: {exc}") from exc
 
 
 def stream_records(event: list[dict[str, Any]] | dict[str, Any]) -> list[dict[str, Any]]:
@@ -52,8 +89,11 @@ def stream_records(event: list[dict[str, Any]] | dict[str, Any]) -> list[dict[st
 def ingest_record(data: bytes, settings: PipelineSettings) -> FrameRef:
     record = parse_frame_record(data)
     if record.s3_key is not None:
-        key = record.s3_key  # claim-check: the capture client already stored the full image
-        _check_jpeg(s3.get_object_bytes(settings.media_bucket, key), settings)
+        # Claim-check: the capture client stored the full image under claim-check/, which expires in a
+        # day; the frame lives FrameRetentionDays, so its image is copied to the frame's own key.
+        _check_jpeg(s3.get_object_bytes(settings.media_bucket, record.s3_key), settings)
+        key = frame_object_key(record.camera_id, record.frame_id, record.captured_at)
+        s3.copy_object(settings.media_bucket, record.s3_key, key)
     else:
         image = record.image_bytes()
         _check_jpeg(image, settings)
@@ -94,10 +134,7 @@ def dead_letter_body(record: dict[str, Any], reason: str, settings: PipelineSett
 
 
 def _reason_line(reason: str) -> str:
-    # Powertools reports "<class 'pkg.Error'>:message"; keep the class name and the message.
-    kind, _, message = reason.partition(":")
-    name = kind.rsplit(".", 1)[-1].strip("'<>").replace("class ", "").strip("' ")
-    return f"{name}: {message.strip()}" if message else reason
+    return " ".join(reason.split())  # one line in `framewatch dlq show`
 
 
 def _decoded_length(data: str) -> int | None:
@@ -107,4 +144,13 @@ def _decoded_length(data: str) -> int | None:
         return None
 
 
-__all__ = ["FrameRecordError", "PoisonFrame", "dead_letter_body", "ingest_record", "stream_records"]
+__all__ = [
+    "CONTENT_ERRORS",
+    "FrameRecordError",
+    "IngestedBatch",
+    "PoisonFrame",
+    "dead_letter_body",
+    "ingest_batch",
+    "ingest_record",
+    "stream_records",
+]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 DEFAULT_STACK = os.environ.get("FRAMEWATCH_STACK", "framewatch")
@@ -42,6 +43,15 @@ def register(subparsers: Any) -> None:
     redrive.add_argument("--limit", type=int, default=None, help="at most N messages")
     redrive.add_argument("--dry-run", action="store_true", help="only say what would be redriven")
     redrive.set_defaults(func=_dlq_redrive)
+
+    pipe = subparsers.add_parser(
+        "pipe", help="play the stack's Pipe from here (LocalStack or any endpoint without Pipes)"
+    )
+    _stack_args(pipe)
+    pipe.add_argument(
+        "--checkpoint", type=Path, default=None, help="where the shard positions are kept (default var/)"
+    )
+    pipe.set_defaults(func=_pipe)
 
     purge = subparsers.add_parser("purge", help="delete frames, alerts and images older than N days")
     _stack_args(purge)
@@ -85,6 +95,12 @@ def register(subparsers: Any) -> None:
     empty = stack_sub.add_parser("empty-bucket", help="delete every object of the media bucket")
     _stack_args(empty)
     empty.set_defaults(func=_empty_bucket)
+    collection = stack_sub.add_parser(
+        "create-collection", help="create the face collection where the template does not (LocalStack)"
+    )
+    collection.add_argument("--collection", default="framewatch-faces")
+    collection.add_argument("--region", default=None)
+    collection.set_defaults(func=_create_collection)
 
 
 def _region(args: argparse.Namespace) -> None:
@@ -115,6 +131,21 @@ def _executions(args: argparse.Namespace) -> int:
             if line not in printed:
                 printed.add(line)
                 print(line, flush=True)
+    return 0
+
+
+def _pipe(args: argparse.Namespace) -> int:
+    import threading
+
+    from framewatch.ops import pipe
+
+    resources = _resources(args)
+    checkpoint = args.checkpoint or Path("var") / f"pipe-{resources.stack}-checkpoint.json"
+    stop = threading.Event()
+    try:
+        pipe.run(resources, checkpoint, stop, lambda line: print(line, flush=True))
+    except KeyboardInterrupt:
+        stop.set()
     return 0
 
 
@@ -227,6 +258,23 @@ def _outputs(args: argparse.Namespace) -> int:
             f"API key value: aws apigateway get-api-key --api-key {outputs['ApiKeyId']} --include-value "
             f"--query value --output text --region {region}"
         )
+    return 0
+
+
+def _create_collection(args: argparse.Namespace) -> int:
+    from botocore.exceptions import ClientError
+
+    from framewatch.aws.clients import client
+
+    _region(args)
+    rekognition = client("rekognition")  # AWS_ENDPOINT_URL_REKOGNITION: the vision service
+    try:
+        rekognition.create_collection(CollectionId=args.collection)
+        print(f"face collection {args.collection} created at {rekognition.meta.endpoint_url}")
+    except ClientError as exc:
+        if exc.response["Error"].get("Code") != "ResourceAlreadyExistsException":
+            raise
+        print(f"face collection {args.collection} already exists at {rekognition.meta.endpoint_url}")
     return 0
 
 

@@ -63,6 +63,10 @@ def summary(body: dict[str, Any]) -> str:
         return f"alert    {len(ids)} alert(s) {', '.join(map(str, ids[:3]))}: {what}"
     if stage == "pipe":
         return f"pipe     {body.get('records')} records of {body.get('shard_id')}: {body.get('reason')}"
+    if stage in ("upload", "enroll"):
+        error = body.get("error") or {}
+        what = error.get("Error") or "error"
+        return f"{stage:<8} {body.get('s3_key')}: {what} {str(error.get('Cause', ''))[:160]}".rstrip()
     return f"{stage:<8} {json.dumps(body)[:200]}"
 
 
@@ -160,6 +164,13 @@ class Redriver:
             return "the alerts wait in the outbox and go out with their camera's next batch"
         if stage == "pipe":
             return self._pipe(body)
+        if stage == "upload":
+            return self._upload(body)
+        if stage == "enroll":
+            raise CannotRedrive(
+                f"enrollment of {body.get('person_id')} could not be recorded; upload the photo again "
+                "from the web UI (People)"
+            )
         raise CannotRedrive(f"unknown stage {stage!r}; inspect it with `framewatch dlq show`")
 
     def _stream_of(self, arn: str | None) -> str:
@@ -199,6 +210,21 @@ class Redriver:
             f"frame(s) {names} analysed again ({outcome.execution_arn}); "
             "a frame that failed again is back in the queue"
         )
+
+    def _upload(self, body: dict[str, Any]) -> str:
+        event = body.get("event")
+        if not isinstance(event, dict) or "detail" not in event:
+            raise CannotRedrive("the message carries no upload event")
+        event = {k: v for k, v in event.items() if k != "error"}  # the rule's event, as it first came
+        outcome = stepfunctions.run_to_completion(
+            self.analyze_arn(), event, name=f"redrive-{uuid.uuid4().hex[:24]}"
+        )
+        if not outcome.succeeded or not isinstance(outcome.output, list):  # a dict: dead-lettered again
+            raise CannotRedrive(
+                f"the upload {body.get('s3_key')} failed again ({outcome.error or 'dead-lettered anew'}); "
+                f"execution {outcome.execution_arn}"
+            )
+        return f"upload {body.get('s3_key')} analysed ({outcome.execution_arn})"
 
     def _pipe(self, body: dict[str, Any]) -> str:
         stream = self._stream_of(body.get("stream_arn"))

@@ -32,6 +32,10 @@ class StackResources:
         return f"{self.stack}-analyze-frames"
 
     @property
+    def ingest_function(self) -> str:
+        return f"{self.stack}-ingest"
+
+    @property
     def enroll_face(self) -> str:
         return f"{self.stack}-enroll-face"
 

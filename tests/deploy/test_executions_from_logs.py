@@ -72,3 +72,53 @@ def test_log_group_is_read_from_the_logging_configuration() -> None:
         }
     }
     assert stepfunctions.log_group_of(machine) == "/aws/vendedlogs/states/x"
+
+
+def test_one_express_execution_is_read_back_from_the_log_group_through_the_api(logs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """GET /api/executions/{arn} on AWS: DescribeExecution does not serve Express executions, so the
+    API reads the execution's lines from its log group, start date and history included."""
+    from framewatch.api import service
+    from framewatch.api.dal import AwsStore
+    from framewatch.api.settings import ApiSettings
+
+    group = "/aws/vendedlogs/states/fw-analyze-frames"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    arn = "arn:aws:states:us-east-1:123456789012:express:fw-analyze-frames:pipe-1:0f1e"
+    start = int(datetime.now(UTC).timestamp() * 1000) - 60_000  # CloudWatch refuses events over 14 days old
+    lines = [
+        {"id": "1", "previous_event_id": "0", "type": "ExecutionStarted", "event_timestamp": str(start),
+         "details": {"input": "[{\"frame_id\": \"f1\"}]"}, "execution_arn": arn},
+        {"id": "2", "previous_event_id": "1", "type": "MapStateEntered", "event_timestamp": str(start + 5),
+         "details": {"name": "Analyze each frame", "input": "[]"}, "execution_arn": arn},
+        {"id": "3", "previous_event_id": "2", "type": "ExecutionFailed", "event_timestamp": str(start + 900),
+         "details": {"error": "States.Runtime", "cause": "boom"}, "execution_arn": arn},
+        {"id": "1", "previous_event_id": "0", "type": "ExecutionStarted", "event_timestamp": str(start),
+         "details": {}, "execution_arn": arn + "-other"},
+    ]  # fmt: skip
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="s",
+        logEvents=[{"timestamp": start, "message": json.dumps(line)} for line in lines],
+    )
+    monkeypatch.setenv("FRAMES_TABLE", "f")
+    monkeypatch.setenv("PEOPLE_TABLE", "p")
+    monkeypatch.setenv("ALERTS_TABLE", "a")
+    monkeypatch.setenv("MEDIA_BUCKET", "m")
+    monkeypatch.setenv("EXECUTION_LOG_GROUP", group)
+    shaped = service.get_execution(AwsStore(ApiSettings.from_env()), arn)
+
+    execution = shaped["execution"]
+    assert execution["status"] == "FAILED" and execution["error"] == "States.Runtime"
+    assert execution["start_date"].startswith(
+        datetime.fromtimestamp(start / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    )
+    assert (
+        execution["state_machine_arn"]
+        == "arn:aws:states:us-east-1:123456789012:stateMachine:fw-analyze-frames"
+    )
+    assert [(e["id"], e["type"], e["state"]) for e in shaped["events"]] == [
+        (1, "ExecutionStarted", None),
+        (2, "MapStateEntered", "Analyze each frame"),
+        (3, "ExecutionFailed", None),
+    ]

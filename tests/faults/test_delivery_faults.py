@@ -18,6 +18,7 @@ from framewatch.embedded import pipe as pipe_module
 from framewatch.embedded.stack import EmbeddedStack
 from framewatch.media import clip_jpegs
 
+from ..support.s3_faults import throttled_s3
 from .conftest import (
     Observed,
     alert_items,
@@ -163,6 +164,47 @@ def test_throttled_vision_is_absorbed_by_the_workflow_retry(
     assert counts["enriched"] == len(payloads)
     assert counts["in_dlq"] == 0
     assert {f["execution_id"]["S"] for f in frame_items(stack, camera)} == set(arns)  # recorded by it
+
+
+# ----------------------------------------------------------------------------------- S3 throttles ingest
+# The SDK makes 6 attempts per call; 8 throttled answers fail the first frame's write for good (the
+# batch fails), then two more of its writes are absorbed by the SDK on the retried halves.
+S3_THROTTLES = 8
+
+
+def test_throttled_ingest_write_is_retried_by_the_pipe_and_loses_nothing(
+    stack: EmbeddedStack, observed: Observed
+) -> None:
+    camera, t0 = "s3-throttle", start_time()
+    pipe = stack.pipes[0]
+    executions, failed_before = len(pipe.stats.execution_arns), pipe.stats.batches_failed
+    payloads = [
+        record(camera, FRAMES[n % len(FRAMES)], seq=n, at=t0 + timedelta(seconds=n)) for n in range(10)
+    ]
+    with throttled_s3(client("s3"), "PutObject", times=S3_THROTTLES) as throttle:
+        put(stack, payloads, camera)
+
+    arns = pipe.stats.execution_arns[executions:]
+    sfn = client("stepfunctions")
+    analysed = Counter(
+        frame["frame_id"]
+        for arn in arns
+        for frame in json.loads(sfn.describe_execution(executionArn=arn)["input"])
+    )
+    counts = observed.counts(camera, frames_in=len(payloads))
+    counts.update(
+        s3_throttles=throttle.answered,
+        failed_batches=pipe.stats.batches_failed - failed_before,
+        executions=len(arns),
+    )
+    report("s3-throttle", counts)
+
+    assert throttle.answered == S3_THROTTLES  # the fault really happened
+    assert counts["failed_batches"] >= 1  # ... and failed the batch instead of dead-lettering frames
+    assert analysed == Counter(json.loads(p)["frame_id"] for p in payloads)  # each frame analysed once
+    assert counts["enriched"] == len(payloads)
+    assert counts["in_dlq"] == 0
+    assert {f["execution_id"]["S"] for f in frame_items(stack, camera)} <= set(arns)
 
 
 # ---------------------------------------------------------------------------------------------- poison

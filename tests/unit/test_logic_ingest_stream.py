@@ -1,16 +1,11 @@
-"""Ingest's pure edges: both Kinesis event shapes become records Powertools' batch processor accepts,
-and Powertools' failure reasons become the one-line reason sent to the dead-letter queue."""
+"""Ingest's pure edges: both Kinesis event shapes become Lambda-shaped records, and a failure reason
+becomes the one line sent to the dead-letter queue."""
 
 from __future__ import annotations
 
 import base64
 import json
 
-import pytest
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
-
-from framewatch.core.frame_record import parse_frame_record
 from framewatch.logic.ingest import _reason_line, stream_records
 
 STREAM_ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/framewatch-frames"
@@ -98,40 +93,7 @@ def test_a_sparse_pipes_record_gets_defaults_and_an_already_wrapped_one_is_kept(
     assert sparse["kinesis"]["kinesisSchemaVersion"] == "1.0"
 
 
-@pytest.mark.parametrize("shape", ["pipes", "lambda"])
-def test_powertools_processes_either_shape_and_fails_only_the_bad_record(shape: str):
-    make = pipes_record if shape == "pipes" else lambda_record
-    event = [make(GOOD, "100"), make(b"not json", "200")]
-    records = stream_records(event if shape == "pipes" else {"Records": event})
-
-    def record_handler(record: KinesisStreamRecord) -> str:
-        return parse_frame_record(record.kinesis.data_as_bytes()).frame_id
-
-    processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
-    with processor(records=records, handler=record_handler):
-        outcomes = processor.process()
-
-    assert len(outcomes) == 2
-    assert outcomes[0][:2] == ("success", "porch:1")
-    status, reason, failed = outcomes[1]
-    assert status == "fail"
-    assert failed["kinesis"]["sequenceNumber"] == "200"
-    assert processor.response() == {"batchItemFailures": [{"itemIdentifier": "200"}]}
-    line = _reason_line(reason)
-    assert line.startswith("FrameRecordError: record is not JSON: ")
-    assert "\n" not in line
-
-
-@pytest.mark.parametrize(
-    ("reason", "line"),
-    [
-        (
-            "<class 'framewatch.logic.ingest.PoisonFrame'>:corrupt JPEG: bad marker 0xd9",
-            "PoisonFrame: corrupt JPEG: bad marker 0xd9",
-        ),
-        ("<class 'ValueError'>:boom", "ValueError: boom"),
-        ("no class prefix at all", "no class prefix at all"),
-    ],
-)
-def test_reason_line_keeps_the_class_name_and_the_whole_message(reason: str, line: str):
-    assert _reason_line(reason) == line
+def test_a_dead_letter_reason_is_one_line():
+    assert _reason_line("FrameRecordError: invalid frame record:\n  width: must be > 0") == (
+        "FrameRecordError: invalid frame record: width: must be > 0"
+    )
