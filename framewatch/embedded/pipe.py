@@ -57,6 +57,8 @@ def execution_bound(definition: dict[str, Any]) -> float:
     timeout = definition.get("TimeoutSeconds")
     limit = float(timeout) if isinstance(timeout, int) and timeout > 0 else EXPRESS_MAX_SECONDS
     return min(limit, EXPRESS_MAX_SECONDS) + GRACE_SECONDS
+
+
 RETRY_BASE_SECONDS = 0.5  # first retry of a failed batch after this, doubling up to 8 s
 
 
@@ -432,6 +434,7 @@ class LocalPipe:
                 state = str(entered.get("name", ""))
                 break
         return ExecutionFailure(arn.rsplit(":", 1)[-1], str(status["status"]), state, error, cause)
+
     def _run_target_sync(self, frames: list[dict[str, Any]]) -> None:
         from framewatch.aws import stepfunctions
 
