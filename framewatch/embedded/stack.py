@@ -97,6 +97,9 @@ def _free_port(host: str, wanted: int = 0) -> int:
 class EmbeddedStack:
     def __init__(self, options: StackOptions) -> None:
         self.options = options
+        # This start's parameters: the caller's, plus what only this start knows (ports, endpoints). The
+        # options are left untouched, so starting again from them does not reuse a stopped stack's ports.
+        self.parameters: dict[str, Any] = dict(options.parameters)
         self.data_dir = options.data_dir
         self.runtime = lambda_runtime.LocalLambdaRuntime()
         self.router = rules.RuleRouter()
@@ -121,8 +124,8 @@ class EmbeddedStack:
             # before the UI exists.
             self.ui_port = _free_port(self.options.ui_host, self.options.ui_port)
             ui_origin = f"http://{self.options.ui_host}:{self.ui_port}"
-            self.options.parameters.setdefault("AllowedOrigin", ui_origin)
-            self.options.parameters.setdefault("UiBaseUrl", ui_origin)  # alerts link to the incident there
+            self.parameters.setdefault("AllowedOrigin", ui_origin)
+            self.parameters.setdefault("UiBaseUrl", ui_origin)  # alerts link to the incident there
         self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
             self._start_emulator()
@@ -231,13 +234,9 @@ class EmbeddedStack:
 
     def _deploy(self) -> None:
         # The template points the functions at the vision service, as on LocalStack.
-        self.options.parameters.setdefault("RekognitionEndpoint", self.vision_url)
-        template = translate(
-            self.options.template, region=self.options.region, parameters=self.options.parameters
-        )
-        deployed = Deployer(
-            template, self.options.stack_name, self.options.region, self.options.parameters
-        ).deploy()
+        self.parameters.setdefault("RekognitionEndpoint", self.vision_url)
+        template = translate(self.options.template, region=self.options.region, parameters=self.parameters)
+        deployed = Deployer(template, self.options.stack_name, self.options.region, self.parameters).deploy()
         # Handlers share this process, so they share one environment: the template's variables must
         # agree across functions (they do: names of shared resources), which is checked here.
         environment: dict[str, str] = dict(_RUNTIME_ENV)

@@ -104,6 +104,7 @@ def test_one_express_execution_is_read_back_from_the_log_group_through_the_api(l
     monkeypatch.setenv("FRAMES_TABLE", "f")
     monkeypatch.setenv("PEOPLE_TABLE", "p")
     monkeypatch.setenv("ALERTS_TABLE", "a")
+    monkeypatch.setenv("INCIDENTS_TABLE", "i")
     monkeypatch.setenv("MEDIA_BUCKET", "m")
     monkeypatch.setenv("EXECUTION_LOG_GROUP", group)
     shaped = service.get_execution(AwsStore(ApiSettings.from_env()), arn)

@@ -18,6 +18,7 @@ from framewatch.settings import PipelineSettings
 
 SETTINGS_BASE = dict(
     media_bucket="b", frames_table="f", people_table="p", alerts_table="a", alert_slots_table="s",
+    incidents_table="i", tracks_table="t",
     dead_letter_queue_url="q",
 )  # fmt: skip
 

@@ -43,6 +43,8 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineSettings]:
             people_table="p",
             alerts_table="a",
             alert_slots_table="s",
+            incidents_table="i",
+            tracks_table="t",
             dead_letter_queue_url=queue,
         )
     clients.reset()

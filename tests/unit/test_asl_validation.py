@@ -132,7 +132,12 @@ def test_validate_definition_is_what_a_live_reload_calls() -> None:
 def test_a_placeholder_without_a_substitution_is_refused() -> None:
     text = (REPO_ROOT / ENROLL).read_text()
     problems = validate_definition(
-        text, ENROLL, {"EnrollFunctionArn": "arn:aws:lambda:us-east-1:1:function:f"}
+        text,
+        ENROLL,
+        {
+            "EnrollFunctionArn": "arn:aws:lambda:us-east-1:1:function:f",
+            "DeadLetterQueueUrl": "https://sqs.us-east-1.amazonaws.com/1/dlq",
+        },
     )
     assert problems == [
         f"{ENROLL}: no substitution for ${{PeopleTableName}}; add PeopleTableName to the state "

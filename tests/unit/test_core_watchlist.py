@@ -494,3 +494,49 @@ def test_a_parent_label_reported_beside_its_child_is_not_a_second_subject() -> N
     rules = load_watchlist("rules:\n  - name: vehicle\n    labels: [Vehicle]\n")
     hits = evaluate(rules, "cam", datetime(2026, 1, 1, 12, 0), found)
     assert [(h.rule, h.subject) for h in hits] == [("vehicle", "Car")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rules: [{name: r, labels: [Car], required_zones: [gate]}]", "required_zones names gate"),
+        ("rules: [{name: r, labels: [Car], severity: loud}]", "rules.0.severity: Input should be 'alert' or"),
+        (
+            "rules: [{name: r, labels: [Car], remind_after: 1}]",
+            "rules.0.remind_after: Input should be greater",
+        ),
+        ("rules: [{name: r, labels: [Car], loitering_seconds: -1}]", "rules.0.loitering_seconds"),
+        ("zones: {'bad name': {points: [[0, 0], [1, 0], [1, 1]]}}", "zone name 'bad name'"),
+        (
+            "zones: {gate: {points: [[0, 0], [1, 0]]}}",
+            "zones.gate.points: Value error, a zone needs at least 3",
+        ),
+        ("tracking: {min_hits: 0}", "tracking.min_hits: Input should be greater than or equal to 1"),
+        (
+            "tracking: {lost_after_seconds: 60, stationary_lost_after_seconds: 30}",
+            "stationary_lost_after_seconds",
+        ),
+        ("tracking: {min_hit: 2}", "tracking.min_hit: Extra inputs are not permitted"),
+    ],
+)
+def test_incident_settings_are_validated_with_one_line_naming_the_field(text: str, expected: str):
+    with pytest.raises(WatchListError) as error:
+        load_watchlist(text, "watchlist.yaml")
+    message = str(error.value)
+    assert expected in message and "\n" not in message, message
+
+
+def test_named_zones_and_incident_settings_load():
+    watchlist = load_watchlist(
+        "zones: {gate: {cameras: [front], points: [[0, 0.5], [1, 0.5], [1, 1]]}}\n"
+        "tracking: {min_hits: 3}\n"
+        "rules: [{name: r, labels: [Person], required_zones: [gate], loitering_seconds: 20,"
+        " severity: detection, remind_after: 600}]"
+    )
+    rule_ = watchlist.rules[0]
+    assert (rule_.required_zones, rule_.loitering_seconds, rule_.severity, rule_.remind_after) == (
+        ["gate"], 20.0, "detection", 600.0,
+    )  # fmt: skip
+    assert watchlist.tracking.min_hits == 3
+    assert watchlist.zones["gate"].contains("front", (0.8, 0.6))
+    assert not watchlist.zones["gate"].contains("back", (0.8, 0.6))
