@@ -96,7 +96,8 @@ def stack() -> Iterator[Stack]:
 @pytest.fixture(scope="module")
 def incident_stack() -> Iterator[Stack]:
     """Four incidents with their frames: two on the driveway (a bicycle crossing, then a person
-    still there, 53 frames), a stationary car in the garage (a detection) and Ada at the door."""
+    still there, 53 frames), a stationary car in the garage (a detection) and Ada at the door; and
+    22 older one-frame dog incidents in the lane, so the list has a second page."""
     with running_stack() as stack:
         ddb, s3 = stack.boto("dynamodb"), stack.boto("s3")
         images = jpeg_frames(8)
@@ -146,6 +147,10 @@ def incident_stack() -> Iterator[Stack]:
                 door, 1, "Person", "family", person=("ada-lovelace-1a2b3c", "Ada Lovelace"), box=FACE_BOX
             ),
         ]
+        # Older than the four above, and more than one page of cards: what "Load older" is for.
+        for n in range(22):
+            stray = frames("lane", 24 * 60 + 10 * n, 1, 1, [label("Dog", car_box)])
+            specs.append(incident_item(stray, n, "Dog", "animals", severity="detection", box=car_box))
         for item in specs:
             stack.incidents.append(put_incident(ddb, item))
         stack.incidents.sort(key=lambda i: i["started_key"], reverse=True)

@@ -10,6 +10,7 @@ from framewatch_api_stack import Stack
 from webui_fixtures import moving_box, shot
 
 pytestmark = pytest.mark.browser
+PAGE = 24  # incidents the page asks for at a time
 
 
 def _incident(stack: Stack, label: str, camera: str) -> dict[str, Any]:
@@ -60,13 +61,18 @@ def _wait_for_cards(page: Any, ids: list[str]) -> None:
 def test_incidents_page_shows_one_card_per_incident(page: Any, incident_stack: Stack) -> None:
     stack = incident_stack
     page.goto(stack.api.url + "/#incidents")
+    all_ids = [i["incident_id"] for i in stack.incidents]  # newest first
+    assert len(all_ids) == 26
     cards = page.locator("#incident-list .incident-card")
-    cards.nth(3).wait_for()
+    cards.nth(PAGE - 1).wait_for()
     # The page polls; the next answer (the same incidents) must not add copies.
     with page.expect_response(lambda r: "/api/incidents?" in r.url, timeout=15_000):
         pass
     page.wait_for_timeout(200)
-    assert _card_ids(page) == [i["incident_id"] for i in stack.incidents]  # one each, newest first
+    assert _card_ids(page) == all_ids[:PAGE]  # one card each, newest first
+    page.get_by_role("button", name="Load older incidents").click()
+    _wait_for_cards(page, all_ids)
+    assert page.locator("#incidents-more").is_hidden()
     assert page.get_by_role("link", name="Incidents").get_attribute("aria-current") == "page"
 
     crossing = page.locator(
@@ -113,20 +119,23 @@ def test_incidents_page_shows_one_card_per_incident(page: Any, incident_stack: S
             page.select_option(f"#incident-{select}", value)
         _wait_for_cards(page, expected)
 
-    newest_first = [i["incident_id"] for i in stack.incidents]
-    on_driveway = [i["incident_id"] for i in stack.incidents if i["camera_id"] == "driveway"]
+    on_driveway = [i for i in all_ids if i.startswith("driveway-")]
     assert len(on_driveway) == 2
+    active_person = _incident(stack, "Person", "driveway")["incident_id"]
     choose("camera", "driveway", on_driveway)
-    choose("state", "active", [_incident(stack, "Person", "driveway")["incident_id"]])
-    choose("camera", "", [_incident(stack, "Person", "driveway")["incident_id"]])
-    choose("state", "", newest_first)
-    choose("severity", "detection", [_incident(stack, "Car", "garage")["incident_id"]])
-    choose("severity", "", newest_first)
+    choose("state", "active", [active_person])
+    choose("camera", "", [active_person])
+    choose("state", "", all_ids[:PAGE])
+    detections = [i["incident_id"] for i in stack.incidents if i["severity"] == "detection"]
+    assert len(detections) == 23
+    choose("severity", "detection", detections)
+    choose("severity", "", all_ids[:PAGE])
     choose("label", "Person", [i["incident_id"] for i in stack.incidents if i["label"] == "Person"])
     assert page.locator("#incident-label option").all_inner_texts() == [
         "All labels",
         "Bicycle",
         "Car",
+        "Dog",
         "Person",
     ]
     shot(page, "incidents-filtered")
@@ -188,6 +197,9 @@ def test_incident_view_steps_and_plays_frames(page: Any, incident_stack: Stack) 
     expect_frame(7)
     assert page.locator("#incident-step-next").is_disabled()
     shot(page, "incident-view-end")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(200)
+    shot(page, "incident-view-phone")
 
 
 def test_incident_view_loads_more_frames_at_the_end_of_a_page(page: Any, incident_stack: Stack) -> None:
