@@ -1,4 +1,4 @@
-// framewatch web UI: camera wall, alerts timeline, photo analysis and people, kept fresh by polling.
+// framewatch web UI: camera wall, incidents and their frames, photo analysis and people, kept fresh by polling.
 "use strict";
 
 (() => {
@@ -79,21 +79,28 @@
   const confidence = (value) => (typeof value === "number" ? " " + Math.round(value) + "%" : "");
   const faceName = (face) => face.person_name || face.person_id || "Unknown face";
 
-  function frameMedia(frame) {
+  /** A frame with its boxes; `focus` (optional) says which boxes are the subject, the rest are dimmed. */
+  function frameMedia(frame, focus) {
     const src = safeUrl(frame.image_url);
     const media = el("div", { class: "frame-media" });
     if (frame.width && frame.height) media.style.aspectRatio = frame.width + " / " + frame.height;
     media.append(src
       ? el("img", { src, alt: "Frame from camera " + frame.camera_id + " at " + formatTime(frame.captured_at), loading: "lazy" })
       : el("div", { class: "no-image" }, "Image unavailable"));
+    const mark = (node, isSubject) => {
+      if (focus) node.classList.add(isSubject ? "box-focus" : "box-dim");
+      return node;
+    };
     for (const label of frame.labels || []) {
       for (const instance of label.instances || []) {
-        media.append(boxNode(instance.box, "label", label.name + confidence(instance.confidence ?? label.confidence)));
+        const node = boxNode(instance.box, "label", label.name + confidence(instance.confidence ?? label.confidence));
+        media.append(mark(node, focus && focus.label(label)));
       }
     }
     for (const face of frame.faces || []) {
       const similarity = typeof face.similarity === "number" ? " " + Math.round(face.similarity) + "%" : "";
-      media.append(boxNode(face.box, face.person_id ? "person" : "face", faceName(face) + similarity));
+      const node = boxNode(face.box, face.person_id ? "person" : "face", faceName(face) + similarity);
+      media.append(mark(node, focus && focus.face(face)));
     }
     return media;
   }
@@ -192,23 +199,343 @@
     pollers.recent.now();
   }
 
-  // --- Alerts --------------------------------------------------------------------------------
+  // --- Incidents -----------------------------------------------------------------------------
+
+  const FILTERS = ["camera", "label", "severity", "state"];
+  const incidents = { nodes: new Map(), signatures: new Map(), next: null, started: false, generation: 0 };
+
+  function timeOfDay(iso) {
+    const when = new Date(iso);
+    return Number.isNaN(when.getTime()) ? String(iso || "")
+      : when.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  }
+
+  /** "09:14:03 – 09:16:40" on one day, full date and time on both ends otherwise. */
+  function timeRange(first, last) {
+    if (!last || last === first) return formatTime(first);
+    const sameDay = new Date(first).toDateString() === new Date(last).toDateString();
+    return formatTime(first) + " – " + (sameDay ? timeOfDay(last) : formatTime(last));
+  }
+
+  function duration(seconds) {
+    if (typeof seconds !== "number" || !Number.isFinite(seconds)) return "";
+    const s = Math.round(seconds);
+    if (s < 60) return s + " s";
+    if (s < 3600) return Math.floor(s / 60) + " min " + (s % 60) + " s";
+    return Math.floor(s / 3600) + " h " + Math.round((s % 3600) / 60) + " min";
+  }
+
+  const incidentName = (incident) => incident.person_name || incident.label || incident.rule || "Incident";
+  const incidentHref = (id) => "#incident/" + encodeURIComponent(id);
+
+  function severityText(incident) {
+    if (incident.severity !== "alert") return "detection";
+    if (incident.alert_status === "sent") return "alert sent" + (incident.alert_count > 1 ? " ×" + incident.alert_count : "");
+    if (incident.alert_status === "pending") return "alert pending";
+    return "alert";
+  }
+
+  function incidentBadges(incident) {
+    return [
+      el("span", { class: "badge badge-" + (incident.state === "active" ? "active" : "ended"), "data-badge": "state" },
+        incident.state === "active" ? "active" : "ended"),
+      incident.stationary ? el("span", { class: "badge badge-stationary", "data-badge": "stationary" }, "stationary") : null,
+      el("span", { class: "badge badge-" + (incident.severity === "alert" ? "alert" : "detection"), "data-badge": "severity" },
+        severityText(incident)),
+    ];
+  }
+
+  /** The boxes an incident is about: its label, or the person (or unknown face) it names. */
+  function incidentFocus(incident) {
+    const faceIncident = incident.kind === "person" || incident.kind === "unknown_face" || incident.label === "Face";
+    return {
+      label: (label) => label.name === incident.label,
+      face: (face) => faceIncident && (incident.person_id ? face.person_id === incident.person_id : !face.person_id),
+    };
+  }
+
+  function bestFrameMedia(incident) {
+    const best = incident.best_frame || {};
+    const src = safeUrl(best.image_url);
+    const media = el("div", { class: "frame-media" });
+    media.append(src
+      ? el("img", { src, alt: incidentName(incident) + " on camera " + incident.camera_id, loading: "lazy" })
+      : el("div", { class: "no-image" }, "Image unavailable"));
+    if (best.box) {
+      const kind = incident.person_id ? "person" : incident.kind === "unknown_face" ? "face" : "label";
+      media.append(boxNode(best.box, kind, incidentName(incident) + confidence(best.score)));
+    }
+    return media;
+  }
+
+  function incidentCard(incident) {
+    const frames = incident.frame_count === 1 ? "1 frame" : incident.frame_count + " frames";
+    return el("li", {
+      class: "incident-card card incident-" + (incident.severity === "alert" ? "alert" : "detection"),
+      "data-incident-id": incident.incident_id, "data-state": incident.state,
+    },
+    el("a", { class: "incident-link", href: incidentHref(incident.incident_id) },
+      bestFrameMedia(incident),
+      el("div", { class: "incident-body" },
+        el("h3", { class: "incident-title" }, incidentName(incident)),
+        el("div", { class: "badges" }, incidentBadges(incident)),
+        el("p", { class: "incident-meta" },
+          el("span", { class: "incident-camera" }, incident.camera_id), " · rule ",
+          el("span", { class: "incident-rule" }, incident.rule)),
+        el("p", { class: "incident-meta" },
+          el("time", { class: "incident-when", datetime: incident.first_seen }, timeRange(incident.first_seen, incident.last_seen))),
+        el("p", { class: "incident-meta" },
+          el("span", { class: "incident-duration" }, duration(incident.duration_s)), " · ",
+          el("span", { class: "incident-frames" }, frames)))));
+  }
+
+  // What a card shows, without the image URL (its signature changes on every request).
+  const signature = (incident) => JSON.stringify({ ...incident, best_frame: { ...incident.best_frame, image_url: null } });
+
+  /** Offer a camera or label seen in an incident as a filter choice, keeping the choices sorted. */
+  function rememberOption(selectId, value) {
+    const select = $(selectId);
+    if (!value || [...select.options].some((o) => o.value === value)) return;
+    const chosen = select.value;
+    const values = [...select.options].slice(1).map((o) => o.value).concat(value).sort();
+    select.replaceChildren(select.options[0], ...values.map((v) => el("option", { value: v }, v)));
+    select.value = chosen;
+  }
+
+  function incidentQuery(extra) {
+    const query = new URLSearchParams({ limit: "24", ...extra });
+    for (const name of FILTERS) {
+      const value = $("incident-" + name).value;
+      if (value) query.set(name, value);
+    }
+    return query;
+  }
+
+  function showIncident(incident, place) {
+    rememberOption("incident-camera", incident.camera_id);
+    rememberOption("incident-label", incident.label);
+    const id = incident.incident_id;
+    const sig = signature(incident);
+    const existing = incidents.nodes.get(id);
+    if (existing && incidents.signatures.get(id) === sig) return existing;
+    const node = incidentCard(incident);
+    if (existing) existing.replaceWith(node);
+    else place(node);
+    incidents.nodes.set(id, node);
+    incidents.signatures.set(id, sig);
+    return node;
+  }
+
+  async function refreshIncidents() {
+    const generation = incidents.generation;
+    const page = await api("/incidents?" + incidentQuery());
+    if (generation !== incidents.generation) return; // the filters changed meanwhile
+    if (!incidents.started) {
+      incidents.next = page.next;
+      incidents.started = true;
+    }
+    // Newest first: a new incident goes after the previous one of this page, or on top.
+    let previous = null;
+    for (const incident of page.incidents) {
+      const after = previous;
+      previous = showIncident(incident, (node) => (after ? after.after(node) : $("incident-list").prepend(node)));
+    }
+    $("incidents-empty").hidden = incidents.nodes.size > 0;
+    $("incidents-more").hidden = !incidents.next;
+  }
+
+  async function loadOlderIncidents() {
+    if (!incidents.next) return;
+    const generation = incidents.generation;
+    const page = await api("/incidents?" + incidentQuery({ before: incidents.next }));
+    if (generation !== incidents.generation) return;
+    for (const incident of page.incidents) showIncident(incident, (node) => $("incident-list").append(node));
+    incidents.next = page.next;
+    $("incidents-more").hidden = !incidents.next;
+  }
+
+  function resetIncidents() {
+    incidents.generation += 1;
+    incidents.nodes.clear();
+    incidents.signatures.clear();
+    incidents.next = null;
+    incidents.started = false;
+    $("incident-list").replaceChildren();
+    $("incidents-more").hidden = true;
+    pollers.incidents.now();
+  }
+
+  // --- Incident view: its frames, played with their boxes --------------------------------------
+
+  const PLAY_EVERY_MS = 600;
+  const view = { id: null, incident: null, frames: [], next: null, index: 0, timer: null, loading: null, generation: 0 };
+
+  function viewStatus(text, problem) {
+    const node = $("incident-status");
+    node.textContent = text;
+    node.classList.toggle("problem", Boolean(problem));
+  }
+
+  async function openIncident(id) {
+    if (view.id === id && view.incident) return;
+    pause();
+    view.generation += 1;
+    const generation = view.generation;
+    Object.assign(view, { id, incident: null, frames: [], next: null, index: 0, loading: null });
+    $("incident-title").textContent = "Incident";
+    $("incident-badges").replaceChildren();
+    $("incident-summary").replaceChildren();
+    $("incident-frame").replaceChildren();
+    $("incident-frame-time").textContent = "";
+    renderPosition();
+    viewStatus("Loading…");
+    try {
+      const page = await api("/incidents/" + encodeURIComponent(id) + "?limit=50");
+      if (generation !== view.generation) return;
+      Object.assign(view, { incident: page.incident, frames: page.frames, next: page.next });
+      viewStatus(page.frames.length ? "" : "No frames of this incident are stored (any more).");
+      renderIncident();
+      renderFrame();
+    } catch (err) {
+      if (generation !== view.generation) return;
+      view.id = null; // let a later visit try again
+      viewStatus(err.status === 404 ? "There is no such incident (it may have expired)." : "Could not load the incident: " + err.message, true);
+    }
+  }
+
+  function renderIncident() {
+    const incident = view.incident;
+    $("incident-title").textContent = incidentName(incident) + " on " + incident.camera_id;
+    $("incident-badges").replaceChildren(...incidentBadges(incident).filter(Boolean));
+    const rows = [
+      ["Camera", incident.camera_id],
+      ["Rule", incident.rule],
+      ["Seen", timeRange(incident.first_seen, incident.last_seen)],
+      ["Duration", duration(incident.duration_s)],
+      ["Frames with it", String(incident.frame_count)],
+      ["Zones entered", (incident.zones_entered || []).join(" → ") || "none"],
+      ["Alerted", incident.alerted_at ? formatTime(incident.alerted_at) : "no"],
+    ];
+    $("incident-summary").replaceChildren(...rows.flatMap(([name, value]) => [el("dt", {}, name), el("dd", {}, value)]));
+  }
+
+  function renderPosition() {
+    const total = view.frames.length;
+    $("incident-position").textContent = (total ? view.index + 1 : 0) + " / " + total + (view.next ? "+" : "");
+    $("incident-step-prev").disabled = view.index <= 0;
+    $("incident-step-next").disabled = view.index >= total - 1 && !view.next;
+  }
+
+  function renderFrame() {
+    const frame = view.frames[view.index];
+    renderPosition();
+    if (!frame) return;
+    const media = frameMedia(frame, incidentFocus(view.incident));
+    media.dataset.frameId = frame.frame_id;
+    media.querySelector("img")?.removeAttribute("loading");
+    $("incident-frame").replaceChildren(media);
+    const time = $("incident-frame-time");
+    time.setAttribute("datetime", frame.captured_at);
+    const offset = (new Date(frame.captured_at) - new Date(view.incident.first_seen)) / 1000;
+    time.textContent = formatTime(frame.captured_at) + (Number.isFinite(offset) ? " (+" + duration(offset) + ")" : "");
+    // Fetch the next frames' images now so playback does not wait on them.
+    for (const next of view.frames.slice(view.index + 1, view.index + 3)) {
+      const src = safeUrl(next.image_url);
+      if (src) new Image().src = src;
+    }
+  }
+
+  function loadMoreFrames() {
+    if (!view.next) return Promise.resolve(false);
+    if (!view.loading) {
+      const generation = view.generation;
+      const query = new URLSearchParams({ limit: "50", after: view.next });
+      view.loading = api("/incidents/" + encodeURIComponent(view.id) + "?" + query).then((page) => {
+        if (generation !== view.generation) return false;
+        view.frames.push(...page.frames);
+        view.next = page.next;
+        return page.frames.length > 0;
+      }).finally(() => { view.loading = null; });
+    }
+    return view.loading;
+  }
+
+  async function stepNext() {
+    if (view.index >= view.frames.length - 1 && !(await loadMoreFrames())) {
+      pause(); // the end of the incident
+      renderPosition();
+      return false;
+    }
+    view.index += 1;
+    renderFrame();
+    if (view.frames.length - view.index < 5) loadMoreFrames().then(renderPosition, () => {});
+    return true;
+  }
+
+  function stepBack() {
+    if (view.index <= 0) return;
+    view.index -= 1;
+    renderFrame();
+  }
+
+  function play() {
+    if (view.timer || !view.frames.length) return;
+    if (view.index >= view.frames.length - 1 && !view.next) view.index = 0; // replay from the start
+    renderFrame();
+    const tick = async () => {
+      if (!view.timer) return;
+      const moved = await stepNext().catch((err) => { viewStatus("Could not load more frames: " + err.message, true); return false; });
+      if (moved && view.timer) view.timer = setTimeout(tick, PLAY_EVERY_MS);
+    };
+    view.timer = setTimeout(tick, PLAY_EVERY_MS);
+    $("incident-play").textContent = "Pause";
+    $("incident-play").setAttribute("aria-pressed", "true");
+  }
+
+  function pause() {
+    clearTimeout(view.timer);
+    view.timer = null;
+    $("incident-play").textContent = "Play";
+    $("incident-play").setAttribute("aria-pressed", "false");
+  }
+
+  function onPlayerKey(event) {
+    if ($("incident-view").hidden || event.altKey || event.ctrlKey || event.metaKey) return;
+    const target = event.target;
+    if (target instanceof HTMLInputElement || target instanceof HTMLSelectElement || target instanceof HTMLTextAreaElement) return;
+    if (event.key === "ArrowRight") {
+      event.preventDefault();
+      pause();
+      stepNext().catch((err) => viewStatus("Could not load more frames: " + err.message, true));
+    } else if (event.key === "ArrowLeft") {
+      event.preventDefault();
+      pause();
+      stepBack();
+    } else if (event.key === " " && !(target instanceof HTMLButtonElement || target instanceof HTMLAnchorElement)) {
+      // On a focused button Space already clicks it.
+      event.preventDefault();
+      view.timer ? pause() : play();
+    }
+  }
+
+  // --- Alerts sent ---------------------------------------------------------------------------
 
   const alerts = { ids: new Set(), next: null, started: false };
 
   function alertItem(alert) {
     const src = safeUrl(alert.image_url);
     const exec = safeUrl(alert.execution_url);
-    return el("li", { class: "alert card alert-" + (alert.status === "sent" ? "sent" : "suppressed"), "data-alert-id": alert.alert_id },
-      src ? el("img", { class: "thumb", src, alt: "Frame " + alert.frame_id + " that raised this alert", loading: "lazy" }) : null,
+    return el("li", { class: "alert card", "data-alert-id": alert.alert_id, "data-incident-id": alert.incident_id },
+      src ? el("img", { class: "thumb", src, alt: "Frame " + alert.frame_id + " sent with this alert", loading: "lazy" }) : null,
       el("div", { class: "alert-body" },
         el("div", { class: "alert-head" },
-          el("span", { class: "badge badge-" + (alert.status === "sent" ? "sent" : "suppressed") }, alert.status),
           el("time", { datetime: alert.captured_at }, formatTime(alert.captured_at))),
         el("p", { class: "alert-subject" }, alert.subject_line || alert.subject || alert.rule),
         alert.message ? el("p", { class: "muted" }, alert.message) : null,
         el("p", { class: "alert-meta" },
-          "Camera ", el("strong", {}, alert.camera_id), " · frame ", el("code", {}, alert.frame_id),
+          "Camera ", el("strong", {}, alert.camera_id),
+          alert.incident_id ? " · " : null,
+          alert.incident_id ? el("a", { href: incidentHref(alert.incident_id), class: "incident-open" }, "Open incident") : null,
           exec ? " · " : null,
           exec ? el("a", { href: exec, target: "_blank", rel: "noopener noreferrer" }, "Workflow execution ↗") : null)));
   }
@@ -412,19 +739,38 @@
 
   // --- tabs ------------------------------------------------------------------------------------
 
-  const TAB_POLLERS = { live: ["cameras", "recent"], alerts: ["alerts"], analyze: [], people: ["people"] };
+  const TAB_POLLERS = {
+    live: ["cameras", "recent"], incidents: ["incidents", "alerts"], incident: [], analyze: [], people: ["people"],
+  };
+
+  /** "#incident/<id>" is the incident view; "#alerts" (old links) is now the incidents list. */
+  function route() {
+    const hash = window.location.hash.slice(1) || "live";
+    if (hash.startsWith("incident/")) {
+      try {
+        return { tab: "incident", incidentId: decodeURIComponent(hash.slice("incident/".length)) };
+      } catch {
+        return { tab: "incidents" };
+      }
+    }
+    if (hash === "alerts") return { tab: "incidents" };
+    return { tab: hash in TAB_POLLERS ? hash : "live" };
+  }
 
   function showTab() {
-    const name = (window.location.hash || "#live").slice(1);
-    const tab = name in TAB_POLLERS ? name : "live";
+    const { tab, incidentId } = route();
+    const navTab = tab === "incident" ? "incidents" : tab;
     for (const link of document.querySelectorAll("[data-tab]")) {
-      if (link.dataset.tab === tab) link.setAttribute("aria-current", "page");
+      if (link.dataset.tab === navTab) link.setAttribute("aria-current", "page");
       else link.removeAttribute("aria-current");
     }
-    for (const panel of document.querySelectorAll(".tab-panel")) panel.hidden = panel.id !== "tab-" + tab;
+    const panelId = tab === "incident" ? "incident-view" : "tab-" + tab;
+    for (const panel of document.querySelectorAll(".tab-panel")) panel.hidden = panel.id !== panelId;
     for (const [pollerTab, names] of Object.entries(TAB_POLLERS)) {
       for (const pollName of names) (pollerTab === tab ? pollers[pollName].start : pollers[pollName].stop)();
     }
+    if (tab === "incident") openIncident(incidentId);
+    else pause();
     if (tab !== "analyze") analyzeCam.stop();
     if (tab !== "people") personCam.stop();
     if (tab === "analyze") FW.api("/health").then(() => connection(true), (err) => connection(false, err, 0));
@@ -438,12 +784,22 @@
     FW.setupKeyBanner();
     poller("cameras", refreshCameras, 3000);
     poller("recent", refreshRecent, 5000);
+    poller("incidents", refreshIncidents, 5000);
     poller("alerts", refreshAlerts, 5000);
     poller("people", refreshPeople, 4000);
 
     $("recent-camera").addEventListener("change", resetRecent);
     $("recent-more").addEventListener("click", guard(loadOlderFrames));
+    for (const name of FILTERS) $("incident-" + name).addEventListener("change", resetIncidents);
+    $("incident-filters").addEventListener("submit", (event) => event.preventDefault());
+    $("incidents-more").addEventListener("click", guard(loadOlderIncidents));
     $("alerts-more").addEventListener("click", guard(loadOlderAlerts));
+
+    const report = (err) => viewStatus("Could not load more frames: " + err.message, true);
+    $("incident-step-next").addEventListener("click", () => { pause(); stepNext().catch(report); });
+    $("incident-step-prev").addEventListener("click", () => { pause(); stepBack(); });
+    $("incident-play").addEventListener("click", () => (view.timer ? pause() : play()));
+    document.addEventListener("keydown", onPlayerKey);
 
     $("analyze-file").addEventListener("change", (event) => {
       const file = event.target.files[0];

@@ -122,21 +122,28 @@ def test_clip_frames_appear_on_the_live_wall_with_boxes(
     shot(page, "live")
 
 
-def test_person_rule_raises_one_alert_shown_in_the_alerts_view(
+def test_person_rule_raises_one_alert_shown_on_the_incidents_page(
     page: Any, stack: EmbeddedStack, driveway: report.FrameRow
 ) -> None:
-    page.goto(stack.ui.url + "/#alerts")
+    page.goto(stack.ui.url + "/#incidents")
+    # The person on the driveway is an incident card, with its alert sent.
+    card = page.locator(
+        "#incident-list .incident-card", has=page.locator(".incident-camera", has_text="driveway")
+    )
+    person_card = card.filter(has=page.locator(".incident-title", has_text=re.compile(r"^Person$")))
+    expect(person_card.first).to_be_visible(timeout=PIPELINE_TIMEOUT)
+    expect(person_card.first.locator('[data-badge="severity"]')).to_have_text(re.compile(r"^alert sent"))
+    page.locator("#alerts-sent summary").click()
     person = page.locator("#alert-list .alert", has_text="[driveway] Person seen")
-    expect(person.first).to_be_visible(timeout=PIPELINE_TIMEOUT)
-    # One incident, one alert sent; the clip's later frames with people are suppressed duplicates.
-    expect(person.filter(has=page.locator(".badge-sent"))).to_have_count(1)
-    sent = person.filter(has=page.locator(".badge-sent"))
-    expect(sent).to_contain_text("Person seen on camera driveway")
-    expect(sent).to_contain_text("rule person")
-    expect(sent.locator("img.thumb")).to_be_visible()
+    # One incident, one alert sent: the clip's later frames with people add no alerts.
+    expect(person).to_have_count(1, timeout=PIPELINE_TIMEOUT)
+    expect(person).to_contain_text("Person seen on camera driveway")
+    expect(person).to_contain_text("rule person")
+    expect(person.locator("img.thumb")).to_be_visible()
+    expect(person.locator(".incident-open")).to_be_visible()
     recorded = [a for a in report.alerts(stack.resource("AlertsTable")) if a.subject == "Person"]
     expect(person).to_have_count(len(recorded))
-    shot(page, "alerts")
+    shot(page, "incidents")
 
 
 def test_face_enrolled_by_file_upload_is_named_in_a_later_frame(
@@ -166,11 +173,12 @@ def test_face_enrolled_by_file_upload_is_named_in_a_later_frame(
     expect(door.locator(".chip-person")).to_have_text(PERSON)
     shot(page, "live-person")
 
-    page.get_by_role("link", name="Alerts").click()
+    page.get_by_role("link", name="Incidents").click()
+    page.locator("#alerts-sent summary").click()
     family = page.locator("#alert-list .alert", has_text=f"[door] {PERSON} seen")
     expect(family).to_have_count(1, timeout=PIPELINE_TIMEOUT)
-    expect(family.locator(".badge-sent")).to_be_visible()
-    shot(page, "alerts-person")
+    expect(family.locator(".incident-open")).to_be_visible()
+    shot(page, "incidents-person")
 
 
 def test_a_tile_links_to_the_workflow_execution_that_analysed_it(

@@ -67,21 +67,23 @@ def test_label_text_is_never_markup(page: Any, stack: Stack) -> None:
     assert page.evaluate("() => typeof window.__xss") == "undefined"
 
 
-def test_alerts_timeline(page: Any, stack: Stack) -> None:
-    page.goto(stack.api.url + "/#alerts")
+def test_alerts_sent_are_listed_with_their_incident(page: Any, stack: Stack) -> None:
+    page.goto(stack.api.url + "/#alerts")  # old links land on the Incidents page
+    assert page.locator("#tab-incidents").is_visible()
+    page.locator("#alerts-sent summary").click()
     items = page.locator("#alert-list .alert")
-    items.nth(2).wait_for()
-    assert items.count() == 3
-    assert [items.nth(i).get_attribute("data-alert-id") for i in range(3)] == [
+    items.nth(1).wait_for()
+    assert [items.nth(i).get_attribute("data-alert-id") for i in range(items.count())] == [
         a["alert_id"] for a in sorted(stack.alerts, key=lambda a: a["alert_key"], reverse=True)
     ]
-    assert page.locator(".alert .badge-sent").count() == 2
-    assert page.locator(".alert .badge-suppressed").count() == 1
+    assert page.locator(".alert .badge").count() == 0  # every alert listed was sent: no status to tell
     assert "Bicycle seen on front-door" in items.first.inner_text()
+    link = items.first.locator(".incident-open")
+    assert link.get_attribute("href") == "#incident/" + stack.alerts[0]["incident_id"]
     page.wait_for_function(
         "() => [...document.querySelectorAll('.alert img')].every(i => i.complete && i.naturalWidth)"
     )
-    shot(page, "alerts")
+    shot(page, "alerts-sent")
 
 
 def test_enrollment_by_file_upload(page: Any, stack: Stack) -> None:

@@ -21,6 +21,11 @@ def label(name: str, box: dict[str, float], confidence: float = 96.0) -> dict[st
     }
 
 
+def moving_box(k: int) -> dict[str, float]:
+    """Where the bicycle is in frame ``k`` of the driveway crossing: left to right."""
+    return {"left": round(0.05 + 0.08 * k, 3), "top": 0.35, "width": 0.25, "height": 0.5}
+
+
 def shot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
