@@ -154,7 +154,8 @@ def _who(kind: IncidentKind, track: Track) -> str:
         return track.person_name or track.person_id or "A registered person"
     if kind == "unknown_face":
         return "Unknown face"
-    return track.label
+    # A person the faces named is named on every rule's alert, not only the people rule's.
+    return track.person_name or track.label
 
 
 class CameraIncidents:
@@ -182,8 +183,11 @@ class CameraIncidents:
                 if incident is not None:
                     incident.frame_count += 1
                 elif rule.applies_to(frame.camera_id, local) and self._satisfied(rule, track, frame.time):
+                    # It counts every frame of the track since its first sighting, as first_seen does.
                     incident = open_here[rule.name] = OpenIncident(
-                        incident_id=incident_id(frame.camera_id, track, rule.name), opened_at=frame.time
+                        incident_id=incident_id(frame.camera_id, track, rule.name),
+                        opened_at=frame.time,
+                        frame_count=track.hits,
                     )
                 else:
                     continue

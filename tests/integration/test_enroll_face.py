@@ -68,7 +68,7 @@ def test_enrolled_face_is_recognised_in_a_later_frame(stack, pipeline: Pipeline)
     assert [(a.subject, a.status) for a in family] == [("grace-hopper", "sent")]
     assert family[0].subject_line.startswith("Grace Hopper at door, ")
     [incident] = [i for i in report.incidents(stack.resource("IncidentsTable")) if i.rule == "family"]
-    assert (incident.person_name, incident.frame_count, incident.alert_status) == ("Grace Hopper", 1, "sent")
+    assert (incident.person_name, incident.frame_count, incident.alert_status) == ("Grace Hopper", 2, "sent")
     assert "Grace Hopper" in family[0].message
 
 

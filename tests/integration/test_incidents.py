@@ -51,7 +51,7 @@ def test_a_still_scene_every_10_s_for_an_hour_alerts_exactly_once_per_object(
     assert len(incidents) == len(cars), incidents
     assert Counter(a.incident_id for a in alerts) == Counter({i.incident_id: 1 for i in incidents})
     assert all(i.stationary and i.state == "active" and i.alert_status == "sent" for i in incidents)
-    assert all(i.frame_count == 359 for i in incidents)  # confirmed at the second frame, then every frame
+    assert all(i.frame_count == 360 for i in incidents)  # every frame since the first sighting
 
 
 def test_person_a_then_nobody_then_person_b_are_two_incidents_and_two_alerts(

@@ -97,7 +97,7 @@ def test_a_moving_object_keeps_one_track_and_raises_one_alert():
     assert track_ids(camera) == ["t1"]
     assert [a.rule for a in outcome.alerts] == ["person"]
     assert {r.incident_id for r in outcome.incidents} == {outcome.alerts[0].incident_id}
-    assert outcome.incidents[-1].frame_count == 24  # confirmed at the second frame
+    assert outcome.incidents[-1].frame_count == 25  # every frame since the first sighting
 
 
 def test_two_people_crossing_keep_their_identities():
