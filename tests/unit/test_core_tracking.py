@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from framewatch.core.frame_ref import make_frame_ref
+from framewatch.core.frame_ref import FrameRef, make_frame_ref
 from framewatch.core.geometry import Box
 from framewatch.core.incidents import AlertContext, CameraIncidents, CameraState, FrameOutcome
 from framewatch.core.tracking import FrameInfo
 from framewatch.core.watchlist import Observation, load_watchlist
-from framewatch.logic.track import AnalyzedFrame, track_batch
+from framewatch.logic.track import AnalyzedFrame, frame_info, track_batch
 
 from .track_fakes import InMemoryTrackStore
 
@@ -62,16 +62,15 @@ def face(at: Box, person_id: str | None = None, name: str | None = None) -> Obse
     )  # fmt: skip
 
 
+def ref(seconds: float, n: int, camera: str = "driveway") -> FrameRef:
+    return make_frame_ref(
+        camera_id=camera, frame_id=f"{camera}-{n}", captured_at=T0 + timedelta(seconds=seconds), seq=n,
+        width=640, height=480, bucket="media", s3_key=f"frames/{n}.jpg", source="kinesis", retention_days=7,
+    )  # fmt: skip
+
+
 def frame(seconds: float, n: int, camera: str = "driveway") -> FrameInfo:
-    at = T0 + timedelta(seconds=seconds)
-    ref = make_frame_ref(
-        camera_id=camera, frame_id=f"{camera}-{n}", captured_at=at, seq=n, width=640, height=480,
-        bucket="media", s3_key=f"frames/{n}.jpg", source="kinesis", retention_days=7,
-    )  # fmt: skip
-    return FrameInfo(
-        camera_id=camera, frame_id=ref.frame_id, frame_key=ref.frame_key, captured_at=ref.captured_at,
-        time=at.timestamp(), bucket=ref.bucket, s3_key=ref.s3_key,
-    )  # fmt: skip
+    return frame_info(ref(seconds, n, camera))
 
 
 def run(
@@ -243,12 +242,7 @@ def test_the_alert_reads_like_a_sentence_and_links_to_the_incident_never_to_s3()
 def analyzed(
     seconds: float, n: int, observations: list[Observation], camera: str = "driveway"
 ) -> AnalyzedFrame:
-    at = T0 + timedelta(seconds=seconds)
-    ref = make_frame_ref(
-        camera_id=camera, frame_id=f"{camera}-{n}", captured_at=at, seq=n, width=640, height=480,
-        bucket="media", s3_key=f"frames/{n}.jpg", source="kinesis", retention_days=7,
-    )  # fmt: skip
-    return AnalyzedFrame(frame=ref, observations=observations)
+    return AnalyzedFrame(frame=ref(seconds, n, camera), observations=observations)
 
 
 def scene(count: int) -> list[AnalyzedFrame]:
