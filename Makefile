@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo up test lint bench models clean
+.PHONY: install demo up test test-deployed lint bench models clean
 
 install: $(STAMP)
 
@@ -23,6 +23,12 @@ up: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# The smoke suite against a deployed stack (FRAMEWATCH_STACK=<name>, the usual AWS credentials).
+# Without them the preflight prints one line saying what is needed and fails before pytest starts.
+test-deployed: install
+	@$(BIN)/python tests/deployed/preflight.py
+	$(BIN)/python -m pytest -q -o addopts="--import-mode=importlib" tests/deployed
 
 lint: install
 	$(BIN)/ruff check .
