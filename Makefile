@@ -42,7 +42,7 @@ models:
 	bash models/convert/convert.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .ruff_cache
 
 # ---------------------------------------------------------------- deployment (docs/deploy.md)
 # SAM lives in its own tool venv so that its pins never meet the project's constraints.txt.
@@ -63,7 +63,7 @@ DEPLOY_ENV := STACK=$(STACK) REGION=$(REGION) ALERT_EMAIL=$(ALERT_EMAIL) ALERT_P
 	ALERT_TIMEZONE='$(ALERT_TIMEZONE)' ALLOWED_ORIGIN='$(ALLOWED_ORIGIN)' \
 	SAM=$(SAM) FRAMEWATCH=$(BIN)/framewatch
 
-.PHONY: sam-tools deploy destroy outputs localstack-deploy
+.PHONY: sam-tools checkov-tools deploy destroy outputs localstack-deploy
 
 sam-tools: $(SAM_VENV)/.installed
 
@@ -71,6 +71,17 @@ $(SAM_VENV)/.installed: scripts/requirements-sam.txt
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
 	$(SAM_VENV)/bin/pip install --quiet -r scripts/requirements-sam.txt
+	touch $@
+
+# checkov, the second opinion on template.yaml (tests/deploy/test_checkov.py), in its own tool venv too.
+CHECKOV_VENV := .venv-checkov
+
+checkov-tools: $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_VENV)/.installed: scripts/requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet -r scripts/requirements-checkov.txt
 	touch $@
 
 deploy: install sam-tools
