@@ -227,12 +227,11 @@ class EmbeddedStack:
                 log.flush()
 
     def _deploy(self) -> None:
-        # The template points the functions at the vision service, as on LocalStack.
-        self.options.parameters.setdefault("RekognitionEndpoint", self.vision_url)
-        template = translate(TEMPLATE, region=self.options.region, parameters=self.options.parameters)
-        deployed = Deployer(
-            template, self.options.stack_name, self.options.region, self.options.parameters
-        ).deploy()
+        # The template points the functions at this start's vision service, as on LocalStack (a fresh
+        # port each start: never kept in the options, which a restart reuses).
+        parameters = {**self.options.parameters, "RekognitionEndpoint": self.vision_url}
+        template = translate(TEMPLATE, region=self.options.region, parameters=parameters)
+        deployed = Deployer(template, self.options.stack_name, self.options.region, parameters).deploy()
         # Handlers share this process, so they share one environment: the template's variables must
         # agree across functions (they do: names of shared resources), which is checked here.
         environment: dict[str, str] = dict(_RUNTIME_ENV)
