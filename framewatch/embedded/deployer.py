@@ -50,6 +50,7 @@ _ORDER = [
     "AWS::ApiGateway::UsagePlan",
     "AWS::ApiGateway::UsagePlanKey",
     "AWS::CloudFront::OriginAccessControl",
+    "AWS::CloudFront::ResponseHeadersPolicy",
     "AWS::CloudFront::Distribution",
 ]
 
@@ -64,6 +65,7 @@ SERVED_LOCALLY = {
     "AWS::Lambda::Permission": "handlers are invoked in-process; there is no resource policy to check",
     "AWS::Lambda::LayerVersion": "the shared package is importable from the project's virtualenv",
     "AWS::CloudFront::OriginAccessControl": "the local API adapter serves webui/ itself",
+    "AWS::CloudFront::ResponseHeadersPolicy": "the local API adapter sends the same headers itself",
     "AWS::CloudFront::Distribution": "the local API adapter serves webui/ itself",
 }
 # Attributes other resources read from a locally served one (GetAtt / Sub).

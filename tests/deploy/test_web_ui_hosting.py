@@ -151,3 +151,16 @@ def test_a_stack_without_the_ui_outputs_says_what_to_do(aws: dict[str, Any]) -> 
 
     with pytest.raises(UserError, match="no WebUiBucketName, WebUiDistributionId, WebUiUrl output; deploy"):
         webui.publish({"ApiUrl": API_URL})
+
+
+def test_cloudfront_sends_the_local_servers_content_security_policy_https_only() -> None:
+    from framewatch.api.local_server import CSP
+
+    policy = translate()["Resources"]["UiResponseHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+    headers = policy["SecurityHeadersConfig"]
+    aws_csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert aws_csp == CSP.replace(" http:", "")  # same rules; plain http only exists locally
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    distribution = translate()["Resources"]["UiDistribution"]["Properties"]["DistributionConfig"]
+    assert distribution["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {"Ref": "UiResponseHeaders"}
