@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from .preflight import problem
 
@@ -48,11 +49,51 @@ def stack() -> Stack:
     return Stack(name, str(session.region_name), outputs)
 
 
+def _delete_where(stack: Stack, table: str, request: dict[str, Any], key: tuple[str, ...]) -> None:
+    """Query (or scan) ``table`` and delete what it finds; a table this stack lacks is skipped."""
+    ddb = stack.client("dynamodb")
+    operation = "query" if "KeyConditionExpression" in request else "scan"
+    try:
+        for page in ddb.get_paginator(operation).paginate(TableName=table, **request):
+            for item in page.get("Items", []):
+                ddb.delete_item(TableName=table, Key={k: item[k] for k in key})
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+
+
 @pytest.fixture(scope="session")
 def camera(stack: Stack) -> Iterator[str]:
-    """A camera id no one else uses; its frames and images are deleted afterwards."""
+    """A camera id no one else uses; what the stack recorded for it is deleted afterwards."""
     camera_id = f"smoke-{uuid.uuid4().hex[:8]}"
     yield camera_id
+    remove_camera(stack, camera_id)
+
+
+def remove_camera(stack: Stack, camera_id: str) -> None:
+    """Frames, images, alert history, alert slots, tracks and incidents of one camera."""
+    same_camera = {
+        "FilterExpression": "camera_id = :c",
+        "ExpressionAttributeValues": {":c": {"S": camera_id}},
+    }
+    _delete_where(stack, f"{stack.name}-alerts", same_camera, ("day", "alert_key"))
+    _delete_where(stack, f"{stack.name}-incidents", same_camera, ("incident_id",))
+    _delete_where(
+        stack,
+        f"{stack.name}-alert-slots",
+        {
+            "FilterExpression": "begins_with(dedupe_key, :c)",
+            "ExpressionAttributeValues": {":c": {"S": f"{camera_id}#"}},
+        },
+        ("dedupe_key",),
+    )
+    try:
+        stack.client("dynamodb").delete_item(
+            TableName=f"{stack.name}-tracks", Key={"camera_id": {"S": camera_id}}
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
     table = stack.client("dynamodb")
     pages = table.get_paginator("query").paginate(
         TableName=f"{stack.name}-frames",
