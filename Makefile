@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo up test lint bench models clean
+.PHONY: install demo up test test-deployed lint bench models clean
 
 install: $(STAMP)
 
@@ -24,6 +24,12 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
+# The smoke suite against a deployed stack (FRAMEWATCH_STACK=<name>, the usual AWS credentials).
+# Without them the preflight prints one line saying what is needed and fails before pytest starts.
+test-deployed: install
+	@$(BIN)/python tests/deployed/preflight.py
+	$(BIN)/python -m pytest -q -o addopts="--import-mode=importlib" tests/deployed
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -36,7 +42,7 @@ models:
 	bash models/convert/convert.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .ruff_cache
 
 # ---------------------------------------------------------------- deployment (docs/deploy.md)
 # SAM lives in its own tool venv so that its pins never meet the project's constraints.txt.
@@ -49,11 +55,15 @@ ALERT_PHONE ?=
 SUPPRESSION_WINDOW ?= 300
 COLLECTION_ID ?= framewatch-faces
 RETENTION_DAYS ?= 7
+ALERT_TIMEZONE ?= UTC
+# Empty: the hosted UI's CloudFront domain; set it only to call the API from a UI served elsewhere.
+ALLOWED_ORIGIN ?=
 DEPLOY_ENV := STACK=$(STACK) REGION=$(REGION) ALERT_EMAIL=$(ALERT_EMAIL) ALERT_PHONE=$(ALERT_PHONE) \
 	SUPPRESSION_WINDOW=$(SUPPRESSION_WINDOW) COLLECTION_ID=$(COLLECTION_ID) RETENTION_DAYS=$(RETENTION_DAYS) \
+	ALERT_TIMEZONE='$(ALERT_TIMEZONE)' ALLOWED_ORIGIN='$(ALLOWED_ORIGIN)' \
 	SAM=$(SAM) FRAMEWATCH=$(BIN)/framewatch
 
-.PHONY: sam-tools deploy destroy outputs localstack-deploy
+.PHONY: sam-tools checkov-tools deploy destroy outputs localstack-deploy
 
 sam-tools: $(SAM_VENV)/.installed
 
@@ -61,6 +71,17 @@ $(SAM_VENV)/.installed: scripts/requirements-sam.txt
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
 	$(SAM_VENV)/bin/pip install --quiet -r scripts/requirements-sam.txt
+	touch $@
+
+# checkov, the second opinion on template.yaml (tests/deploy/test_checkov.py), in its own tool venv too.
+CHECKOV_VENV := .venv-checkov
+
+checkov-tools: $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_VENV)/.installed: scripts/requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet -r scripts/requirements-checkov.txt
 	touch $@
 
 deploy: install sam-tools

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make deploy | destroy | outputs | localstack-deploy, and `build` (everything up to the first AWS call).
 # Environment (set by the Makefile): STACK REGION ALERT_EMAIL ALERT_PHONE SUPPRESSION_WINDOW
-# COLLECTION_ID RETENTION_DAYS SAM FRAMEWATCH.
+# COLLECTION_ID RETENTION_DAYS ALERT_TIMEZONE ALLOWED_ORIGIN SAM FRAMEWATCH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +13,9 @@ export SAM_CLI_TELEMETRY=0 AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION"
 
 overrides() {
   local list=("SuppressionWindowSeconds=${SUPPRESSION_WINDOW:-300}" "CollectionId=${COLLECTION_ID:-framewatch-faces}"
-              "FrameRetentionDays=${RETENTION_DAYS:-7}")
+              "FrameRetentionDays=${RETENTION_DAYS:-7}" "AlertTimezone=${ALERT_TIMEZONE:-UTC}")
+  # Empty: the hosted UI's CloudFront domain (the template's default); set it for a UI served elsewhere.
+  [ -n "${ALLOWED_ORIGIN:-}" ] && list+=("AllowedOrigin=$ALLOWED_ORIGIN")
   [ -n "${ALERT_EMAIL:-}" ] && list+=("AlertEmail=$ALERT_EMAIL")
   [ -n "${ALERT_PHONE:-}" ] && list+=("AlertPhone=$ALERT_PHONE")
   printf '%s\n' "${list[@]}"
@@ -33,7 +35,8 @@ case "${1:-deploy}" in
     mapfile -t params < <(overrides)
     "$SAM" deploy --stack-name "$STACK" --region "$REGION" --parameter-overrides "${params[@]}"
     "$FRAMEWATCH" stack upload-watchlist config/watchlist.yaml --stack "$STACK" --region "$REGION"
-    "$FRAMEWATCH" stack outputs --stack "$STACK" --region "$REGION" ;;
+    "$FRAMEWATCH" stack outputs --stack "$STACK" --region "$REGION"
+    "$FRAMEWATCH" stack upload-ui --stack "$STACK" --region "$REGION" ;;   # last line: the UI URL
   destroy)
     "$FRAMEWATCH" stack preflight --region "$REGION"
     "$FRAMEWATCH" stack empty-bucket --stack "$STACK" --region "$REGION"
@@ -51,7 +54,8 @@ case "${1:-deploy}" in
     SAMLOCAL="$(dirname "$SAM")/samlocal"
     "$SAMLOCAL" build --region "$REGION" >&2
     mapfile -t params < <(overrides)
-    params+=("DeployPipe=false" "DeployFaceCollection=false" "RekognitionEndpoint=$REKOGNITION_ENDPOINT")
+    params+=("DeployPipe=false" "DeployFaceCollection=false" "DeployWebUi=false"
+             "RekognitionEndpoint=$REKOGNITION_ENDPOINT")
     AWS_ENDPOINT_URL_REKOGNITION=${AWS_ENDPOINT_URL_REKOGNITION:-http://localhost:4599} \
       "$FRAMEWATCH" stack create-collection --collection "${COLLECTION_ID:-framewatch-faces}" --region "$REGION"
     "$SAMLOCAL" deploy --stack-name "$STACK" --region "$REGION" --parameter-overrides "${params[@]}" \

@@ -1,13 +1,31 @@
 // Shared by every page: safe DOM building, the API client and the API key banner.
 // Data from the API is only ever set with textContent / createTextNode, never as HTML.
+// The API key is never in a served file (config.js holds only the API's address): it comes once in
+// the address's fragment (`framewatch up` prints …/#key=…; a fragment never reaches a server) or
+// from the key banner, and is kept in this browser's localStorage.
 "use strict";
 
 const FW = (() => {
   const config = window.FRAMEWATCH || {};
   const KEY_STORE = "framewatch.apiKey";
+
+  /** Takes `key=…` out of the fragment (keeping any route, e.g. #alerts&key=…) and returns it. */
+  function keyFromFragment() {
+    const fragment = window.location.hash.replace(/^#/, "");
+    if (!/(^|&)key=/.test(fragment)) return "";
+    const parts = fragment.split("&");
+    const keyPart = parts.find((part) => part.startsWith("key="));
+    const rest = parts.filter((part) => !part.startsWith("key=")).join("&");
+    // Out of the address bar and the history at once, before any other script reads the route.
+    history.replaceState(null, "", window.location.pathname + window.location.search + (rest ? "#" + rest : ""));
+    return decodeURIComponent(keyPart.slice(4));
+  }
+
+  const given = keyFromFragment();
+  if (given) localStorage.setItem(KEY_STORE, given);
   const state = {
     apiBase: config.apiBase || "/api",
-    apiKey: config.apiKey || localStorage.getItem(KEY_STORE) || "",
+    apiKey: given || localStorage.getItem(KEY_STORE) || "",
   };
   const keyListeners = [];
 

@@ -213,7 +213,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             "Referrer-Policy": "no-referrer",
         }
         if path == "/config.js":
-            config = {"apiKey": self.server.api_key, "apiBase": "/api"}
+            # Public, like config.js on CloudFront: the API's address only. The key reaches the page
+            # in the URL fragment `framewatch up` prints (LocalApi.ui_url), never from a file.
+            config = {"apiBase": "/api"}
             script = f"window.FRAMEWATCH = {json.dumps(config)};\n".encode()
             self._send(200, script, {**common, "Content-Type": "text/javascript; charset=utf-8"})
             return
@@ -239,6 +241,11 @@ class LocalApi:
     api_key: str
     server: _Server
     thread: threading.Thread
+
+    @property
+    def ui_url(self) -> str:
+        """The UI's address carrying the key in its fragment: the page stores it, no typing."""
+        return f"{self.url}/#key={urllib.parse.quote(self.api_key, safe='')}"
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -5,8 +5,15 @@ from __future__ import annotations
 from framewatch.aws.clients import client
 
 
-def put_object(bucket: str, key: str, body: bytes, content_type: str = "application/octet-stream") -> None:
-    client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
+def put_object(
+    bucket: str,
+    key: str,
+    body: bytes,
+    content_type: str = "application/octet-stream",
+    cache_control: str | None = None,
+) -> None:
+    extra = {"CacheControl": cache_control} if cache_control else {}
+    client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type, **extra)
 
 
 def copy_object(bucket: str, source_key: str, key: str) -> None:

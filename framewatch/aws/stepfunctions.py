@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +31,18 @@ class Execution:
     error: str
     cause: str
     source: str  # "list_executions" or the log group it was read from
+    started_at: datetime | None = None  # known for Express executions read from their log group
+
+    def console_url(self, region: str) -> str | None:
+        """The Step Functions console page of an Express execution: it reads the history from the
+        log group too, and needs the start date to know where to look."""
+        if ":express:" not in self.execution_arn or self.started_at is None:
+            return None
+        start_ms = int(self.started_at.timestamp() * 1000)
+        return (
+            f"https://{region}.console.aws.amazon.com/states/home?region={region}"
+            f"#/express-executions/details/{self.execution_arn}?startDate={start_ms}"
+        )
 
 
 @dataclass(frozen=True)
@@ -189,8 +201,10 @@ def executions_in_log_group(group: str, since: datetime, limit: int, failed_only
     """The final events of an Express workflow's executions from its log group (one JSON object
     per history event, ``type`` ``ExecutionFailed`` and so on)."""
     wanted = ("ExecutionFailed",) if failed_only else FINAL_TYPES
-    pattern = '"ExecutionFailed"' if failed_only else ""
+    # Starts too: the console link of an Express execution needs its start date.
+    pattern = '?"ExecutionFailed" ?"ExecutionStarted"' if failed_only else ""
     found: list[Execution] = []
+    started: dict[str, datetime] = {}
     pages = (
         client("logs")
         .get_paginator("filter_log_events")
@@ -202,10 +216,14 @@ def executions_in_log_group(group: str, since: datetime, limit: int, failed_only
                 entry = json.loads(event["message"])
             except (ValueError, TypeError):
                 continue
-            if not isinstance(entry, dict) or entry.get("type") not in wanted:
+            if not isinstance(entry, dict):
+                continue
+            stamp = entry.get("event_timestamp") or event.get("timestamp")
+            if entry.get("type") == "ExecutionStarted" and stamp:
+                started[str(entry.get("execution_arn", ""))] = datetime.fromtimestamp(int(stamp) / 1000, UTC)
+            if entry.get("type") not in wanted:
                 continue
             details = entry.get("details") or {}
-            stamp = entry.get("event_timestamp") or event.get("timestamp")
             stopped = datetime.fromtimestamp(int(stamp) / 1000, UTC) if stamp else None
             found.append(
                 Execution(
@@ -217,6 +235,7 @@ def executions_in_log_group(group: str, since: datetime, limit: int, failed_only
                     group,
                 )
             )
+    found = [replace(f, started_at=started.get(f.execution_arn)) for f in found]
     found.sort(key=lambda f: f.stopped_at or datetime.min.replace(tzinfo=UTC), reverse=True)
     return found[:limit]
 

@@ -65,7 +65,7 @@ def _up(args: argparse.Namespace) -> int:
             "on the stream"
         )
         if stack.ui is not None:
-            print(f"web UI: {stack.ui.url}/  (API key {stack.ui.api_key})")
+            print(f"web UI: {stack.ui.ui_url}  (the page keeps the key from this address)")
         print(f"function logs (as CloudWatch Logs would keep them): {options.data_dir / 'logs'}")
         print("send frames from another terminal with:")
         print(

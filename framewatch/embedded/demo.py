@@ -124,7 +124,7 @@ def run_demo(
             f"vision {stack.vision_url}"
         )
         if stack.ui is not None:
-            emit(f"web UI: {stack.ui.url}/  (API key {stack.ui.api_key})")
+            emit(f"web UI: {stack.ui.ui_url}  (the page keeps the key from this address)")
         for pipe in stack.pipes:  # a failed or timed-out execution is shown as it happens
             pipe.on_execution_failed = lambda failure: emit(failure.describe())
         watcher = Watcher(stack, emit)

@@ -49,6 +49,9 @@ _ORDER = [
     "AWS::ApiGateway::ApiKey",
     "AWS::ApiGateway::UsagePlan",
     "AWS::ApiGateway::UsagePlanKey",
+    "AWS::CloudFront::OriginAccessControl",
+    "AWS::CloudFront::ResponseHeadersPolicy",
+    "AWS::CloudFront::Distribution",
 ]
 
 # Served by another part of the embedded stack, not created in the emulator.
@@ -61,6 +64,14 @@ SERVED_LOCALLY = {
     "AWS::ApiGateway::ApiKey": "the local API adapter generates a key at start",
     "AWS::Lambda::Permission": "handlers are invoked in-process; there is no resource policy to check",
     "AWS::Lambda::LayerVersion": "the shared package is importable from the project's virtualenv",
+    "AWS::CloudFront::OriginAccessControl": "the local API adapter serves webui/ itself",
+    "AWS::CloudFront::ResponseHeadersPolicy": "the local API adapter sends the same headers itself",
+    "AWS::CloudFront::Distribution": "the local API adapter serves webui/ itself",
+}
+# Attributes other resources read from a locally served one (GetAtt / Sub).
+_LOCAL_ATTRS = {
+    "AWS::CloudFront::Distribution": {"DomainName": "webui.local.invalid"},
+    "AWS::CloudFront::OriginAccessControl": {"Id": "local-oac"},
 }
 
 
@@ -197,7 +208,7 @@ class Deployer:
             if kind in SERVED_LOCALLY:
                 self.out.served_locally[logical] = SERVED_LOCALLY[kind]
                 self.out.refs[logical] = f"local-{logical}"
-                self.out.attrs[logical] = {"Arn": f"arn:aws:local:::{logical}"}
+                self.out.attrs[logical] = {"Arn": f"arn:aws:local:::{logical}", **_LOCAL_ATTRS.get(kind, {})}
                 continue
             props = self.resolve(resource.get("Properties", {}))
             creator = getattr(self, "_create_" + kind.split("::", 1)[1].replace("::", "_"))

@@ -95,6 +95,9 @@ def register(subparsers: Any) -> None:
     empty = stack_sub.add_parser("empty-bucket", help="delete every object of the media bucket")
     _stack_args(empty)
     empty.set_defaults(func=_empty_bucket)
+    upload_ui = stack_sub.add_parser("upload-ui", help="upload webui/ and its config.js, print the UI URL")
+    _stack_args(upload_ui)
+    upload_ui.set_defaults(func=_upload_ui)
     collection = stack_sub.add_parser(
         "create-collection", help="create the face collection where the template does not (LocalStack)"
     )
@@ -244,7 +247,7 @@ def _outputs(args: argparse.Namespace) -> int:
     if outputs is None:
         raise UserError(f"stack {args.stack} does not exist in {session_region()}; run `make deploy`")
     region = session_region()
-    for key in ("ApiUrl", "ApiKeyId", "StreamName", "MediaBucketName", "DeadLetterQueueUrl"):
+    for key in ("WebUiUrl", "ApiUrl", "ApiKeyId", "StreamName", "MediaBucketName", "DeadLetterQueueUrl"):
         if key in outputs:
             print(f"{key:<22} {outputs[key]}")
     for key in ("AnalyzeFramesStateMachineArn", "EnrollFaceStateMachineArn"):
@@ -258,6 +261,20 @@ def _outputs(args: argparse.Namespace) -> int:
             f"API key value: aws apigateway get-api-key --api-key {outputs['ApiKeyId']} --include-value "
             f"--query value --output text --region {region}"
         )
+    return 0
+
+
+def _upload_ui(args: argparse.Namespace) -> int:
+    from framewatch.aws.cloudformation import session_region, stack_outputs
+    from framewatch.errors import UserError
+    from framewatch.ops import webui
+
+    _region(args)
+    outputs = stack_outputs(args.stack)
+    if outputs is None:
+        raise UserError(f"stack {args.stack} does not exist in {session_region()}; run `make deploy`")
+    url = webui.publish(outputs)
+    print(f"web UI: {url}  (it asks once for the API key: `make outputs` prints how to fetch it)")
     return 0
 
 
@@ -298,9 +315,17 @@ def _upload_watchlist(args: argparse.Namespace) -> int:
 
 
 def _empty_bucket(args: argparse.Namespace) -> int:
+    from botocore.exceptions import ClientError
+
     from framewatch.aws import maintenance
 
     resources = _resources(args)
     deleted = maintenance.empty_bucket(resources.media_bucket)
     print(f"emptied s3://{resources.media_bucket} ({deleted} objects and versions)")
+    try:  # the UI bucket exists only with DeployWebUi=true
+        deleted = maintenance.empty_bucket(resources.ui_bucket)
+        print(f"emptied s3://{resources.ui_bucket} ({deleted} objects and versions)")
+    except ClientError as exc:
+        if exc.response["Error"].get("Code") != "NoSuchBucket":
+            raise
     return 0

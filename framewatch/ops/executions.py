@@ -28,6 +28,10 @@ def describe(execution: stepfunctions.Execution) -> str:
     if execution.error or execution.cause:
         cause = " ".join(execution.cause.split())
         line += f"\n    {execution.error}: {cause[:300]}"
+    region = execution.execution_arn.split(":")[3] if execution.execution_arn.count(":") > 3 else ""
+    console = execution.console_url(region)
+    if console:
+        line += f"\n    {console}"
     return line
 
 

@@ -51,6 +51,10 @@ class StackResources:
     def media_bucket(self) -> str:
         return f"{self.stack}-media-{self.account}-{self.region}"
 
+    @property
+    def ui_bucket(self) -> str:
+        return f"{self.stack}-ui-{self.account}-{self.region}"
+
 
 def resolve(stack: str) -> StackResources:
     """The caller's account (STS) and region (environment or profile) complete the names."""

@@ -55,6 +55,14 @@ def test_failed_express_executions_come_from_the_log_group(logs) -> None:  # typ
     since = datetime.now(UTC) - timedelta(hours=1)
     failed = stepfunctions.executions_in_log_group(group, since, 10, failed_only=True)
     assert [(f.execution_arn, f.status, f.error) for f in failed] == [(arn, "FAILED", "States.Runtime")]
+    # The console's Express execution page reads the log group too and needs the start date.
+    assert failed[0].console_url("us-east-1") == (
+        "https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1"
+        f"#/express-executions/details/{arn}?startDate={now}"
+    )
+    from framewatch.ops.executions import describe
+
+    assert describe(failed[0]).splitlines()[-1].strip() == failed[0].console_url("us-east-1")
     every = stepfunctions.executions_in_log_group(group, since, 10, failed_only=False)
     assert {f.status for f in every} == {"FAILED", "SUCCEEDED"}
 

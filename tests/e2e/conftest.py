@@ -31,3 +31,15 @@ def stack(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Em
     with EmbeddedStack(options) as running:
         assert running.ui is not None, "the stack did not serve the web UI"
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _key_from_the_printed_address(request: pytest.FixtureRequest) -> None:
+    """The browser opened the address `framewatch up` prints (…/#key=…) once, as a user does: the
+    page keeps the key (config.js no longer hands it out)."""
+    if "page" not in request.fixturenames:
+        return
+    page, stack = request.getfixturevalue("page"), request.getfixturevalue("stack")
+    page.goto(stack.ui.ui_url)
+    page.wait_for_function("() => !location.hash.includes('key=')")
+    page.goto("about:blank")  # the test's own goto is then a fresh load, not a same-document hash change

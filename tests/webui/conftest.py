@@ -26,6 +26,22 @@ from framewatch_api_stack import (
 from webui_fixtures import BIKE_BOX, FACE_BOX, XSS_LABEL, label, moving_box
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "without_key: the browser has never been given the API key")
+
+
+@pytest.fixture(autouse=True)
+def _key_from_the_printed_address(request: pytest.FixtureRequest) -> None:
+    """The browser opened the address `framewatch up` prints (…/#key=…) once: the page keeps the key
+    (config.js no longer hands it out), as a user's browser would."""
+    if "page" not in request.fixturenames or request.node.get_closest_marker("without_key"):
+        return
+    page, stack = request.getfixturevalue("page"), request.getfixturevalue("stack")
+    page.goto(stack.api.ui_url)
+    page.wait_for_function("() => !location.hash.includes('key=')")
+    page.goto("about:blank")  # the test's own goto is then a fresh load, not a same-document hash change
+
+
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
     """Three cameras with frames from the bikes clip, alerts, and two people."""

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+import requests
 from framewatch_api_stack import ENV, STATE_MACHINE, Stack, frame_item, put_frame, wait_for
 from webui_fixtures import BIKE_BOX, FACE_BOX, XSS_LABEL, shot
 
@@ -172,18 +173,13 @@ def test_analyze_a_photo(page: Any, stack: Stack) -> None:
     shot(page, "analyze")
 
 
+@pytest.mark.without_key
 @pytest.mark.parametrize(
-    ("config", "expected"),
-    [
-        ('window.FRAMEWATCH = {"apiBase": "/api"};', "No API key"),
-        ('window.FRAMEWATCH = {"apiBase": "/api", "apiKey": "wrong"};', "refused the API key"),
-    ],
+    ("fragment", "expected"),
+    [("", "No API key"), ("#key=wrong", "refused the API key")],
 )
-def test_missing_or_wrong_key_is_explained(page: Any, stack: Stack, config: str, expected: str) -> None:
-    page.route(
-        "**/config.js", lambda route: route.fulfill(status=200, content_type="text/javascript", body=config)
-    )
-    page.goto(stack.api.url + "/")
+def test_missing_or_wrong_key_is_explained(page: Any, stack: Stack, fragment: str, expected: str) -> None:
+    page.goto(stack.api.url + "/" + fragment)
     banner = page.get_by_role("alert")
     banner.get_by_text(expected).wait_for()
     assert page.get_by_label("API key").is_visible()
@@ -210,3 +206,19 @@ def test_execution_page(page: Any, stack: Stack) -> None:
     assert arn in page.locator("#exec-status").inner_text()
     assert page.locator("#exec-summary").is_visible()
     shot(page, "execution")
+
+
+@pytest.mark.without_key
+def test_the_key_comes_in_the_fragment_and_never_from_a_served_file(page: Any, stack: Stack) -> None:
+    config = requests.get(stack.api.url + "/config.js", timeout=10)
+    assert config.status_code == 200 and stack.api.api_key not in config.text
+    assert "apiKey" not in config.text
+    assert stack.api.ui_url == f"{stack.api.url}/#key={stack.api.api_key}"  # what `framewatch up` prints
+
+    page.goto(stack.api.url + "/#live&key=" + stack.api.api_key)
+    page.locator("#camera-wall .tile").nth(2).wait_for()  # the key works at once
+    assert page.evaluate("location.hash") == "#live"  # the route is kept, the key left the address bar
+    assert page.evaluate("localStorage.getItem('framewatch.apiKey')") == stack.api.api_key
+    page.goto(stack.api.url + "/")  # a later visit without the fragment still has it
+    page.locator("#camera-wall .tile").nth(2).wait_for()
+    assert page.get_by_role("alert").is_hidden()
