@@ -14,7 +14,13 @@
       ["Error", execution.error], ["Cause", execution.cause],
     ];
     const list = $("exec-summary");
-    list.replaceChildren(...rows.filter(([, v]) => v).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+    const items = rows.filter(([, v]) => v).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]);
+    if (execution.console_url) {  // on AWS: the Express execution in the Step Functions console
+      const link = el("a", { href: execution.console_url, target: "_blank", rel: "noopener", id: "exec-console" },
+        "Open in the Step Functions console");
+      items.push(el("dt", {}, "Console"), el("dd", {}, link));
+    }
+    list.replaceChildren(...items);
     list.hidden = false;
   }
 

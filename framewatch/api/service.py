@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from framewatch.api import queries as q
 from framewatch.api.settings import ApiSettings
+from framewatch.core.console import express_execution_url
 from framewatch.core.frame_record import utc_iso
 
 Item = dict[str, Any]
@@ -245,4 +246,11 @@ def get_execution(store: Store, arn: str) -> Item:
             "log to CloudWatch Logs; open execution_url instead)"
         )
     desc, events = found
-    return {"execution": q.shape_execution(desc), "events": [q.shape_history_event(e) for e in events]}
+    execution = q.shape_execution(desc)
+    started = desc.get("startDate")
+    execution["console_url"] = express_execution_url(
+        store.settings.region,
+        str(desc.get("executionArn") or arn),
+        started if isinstance(started, datetime) else None,
+    )
+    return {"execution": execution, "events": [q.shape_history_event(e) for e in events]}

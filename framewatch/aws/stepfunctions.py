@@ -14,6 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from framewatch.aws.clients import client
+from framewatch.core.console import express_execution_url
 
 # Express state machines keep no history in Step Functions: ListExecutions answers this code and the
 # history is in CloudWatch Logs, where the template's Logging configuration sends it.
@@ -34,15 +35,7 @@ class Execution:
     started_at: datetime | None = None  # known for Express executions read from their log group
 
     def console_url(self, region: str) -> str | None:
-        """The Step Functions console page of an Express execution: it reads the history from the
-        log group too, and needs the start date to know where to look."""
-        if ":express:" not in self.execution_arn or self.started_at is None:
-            return None
-        start_ms = int(self.started_at.timestamp() * 1000)
-        return (
-            f"https://{region}.console.aws.amazon.com/states/home?region={region}"
-            f"#/express-executions/details/{self.execution_arn}?startDate={start_ms}"
-        )
+        return express_execution_url(region, self.execution_arn, self.started_at)
 
 
 @dataclass(frozen=True)

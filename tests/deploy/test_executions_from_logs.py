@@ -126,6 +126,11 @@ def test_one_express_execution_is_read_back_from_the_log_group_through_the_api(l
         execution["state_machine_arn"]
         == "arn:aws:states:us-east-1:123456789012:stateMachine:fw-analyze-frames"
     )
+    # The page links to the console's Express execution view, which needs the start date.
+    assert execution["console_url"] == (
+        "https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1"
+        f"#/express-executions/details/{arn}?startDate={start}"
+    )
     assert [(e["id"], e["type"], e["state"]) for e in shaped["events"]] == [
         (1, "ExecutionStarted", None),
         (2, "MapStateEntered", "Analyze each frame"),
