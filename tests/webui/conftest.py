@@ -36,7 +36,9 @@ def _key_from_the_printed_address(request: pytest.FixtureRequest) -> None:
     (config.js no longer hands it out), as a user's browser would."""
     if "page" not in request.fixturenames or request.node.get_closest_marker("without_key"):
         return
-    page, stack = request.getfixturevalue("page"), request.getfixturevalue("stack")
+    # The stack the test talks to: each serves on its own port (its own origin, its own stored key).
+    which = "incident_stack" if "incident_stack" in request.fixturenames else "stack"
+    page, stack = request.getfixturevalue("page"), request.getfixturevalue(which)
     page.goto(stack.api.ui_url)
     page.wait_for_function("() => !location.hash.includes('key=')")
     page.goto("about:blank")  # the test's own goto is then a fresh load, not a same-document hash change
