@@ -50,6 +50,14 @@ class Detections(BaseModel):
     faces: list[Face] = []
 
 
+PERSON = "person"
+
+
+def shows_a_person(labels: list[Label]) -> bool:
+    """Whether any label is a person (or a kind of person): the only frames worth a face search."""
+    return any(PERSON in label.names() for label in labels)
+
+
 def labels_from_rekognition(response_labels: list[dict]) -> list[Label]:
     """Rekognition DetectLabels ``Labels`` → our labels (boxes keep Rekognition's ratios)."""
     labels = []

@@ -8,6 +8,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from framewatch.core.detections import shows_a_person
 from framewatch.core.frame_ref import FrameRef
 from framewatch.logic.detect import find_labels
 from framewatch.logic.detect import identify_faces as identify
@@ -22,7 +23,11 @@ tracer = Tracer()
 @event_parser(model=FrameRef)
 def detect_labels(frame: FrameRef, context: LambdaContext) -> dict[str, Any]:
     labels = find_labels(frame, pipeline_settings())
-    return {"labels": [label.model_dump(mode="json") for label in labels]}
+    # The workflow's "Anyone in the frame?" looks for faces only when this is true.
+    return {
+        "labels": [label.model_dump(mode="json") for label in labels],
+        "person_seen": shows_a_person(labels),
+    }
 
 
 @logger.inject_lambda_context

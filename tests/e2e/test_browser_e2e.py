@@ -200,6 +200,6 @@ def test_a_tile_links_to_the_workflow_execution_that_analysed_it(
     page.goto(link.get_attribute("href"))
     expect(page.locator("#exec-status")).to_have_text(driveway.execution_id)
     expect(page.locator("#exec-summary")).to_contain_text("SUCCEEDED")
-    for state in ("Detect labels and faces", "Record frame", "Track objects", "Claim alert", "Send alert"):
+    for state in ("Detect labels", "Find and identify faces", "Record frame", "Track objects", "Send alert"):
         expect(page.locator("#exec-events tr", has_text=state).first).to_be_attached()
     shot(page, "execution", full_page=False)  # the history of a 5-frame batch is ~15 000 px long

@@ -165,3 +165,29 @@ def test_an_uploaded_photo_is_analysed_by_the_event_rule(stack) -> None:  # type
     )
     assert any(label["name"] in {"Bicycle", "Motorcycle", "Person"} for label in frame.labels)
     assert not stack.router.errors
+
+
+def test_faces_are_looked_for_only_in_frames_where_a_person_was_found(stack, pipeline: Pipeline) -> None:
+    import cv2
+    import numpy as np
+
+    empty = cv2.imencode(".jpg", np.full((272, 640, 3), 128, dtype=np.uint8))[1].tobytes()
+    people = clip_jpegs("bikes.mp4", [120])[120]  # two people
+    t0 = start_time()
+    executions_before = len(stack.pipes[0].stats.execution_arns)
+    records = [
+        pipeline.record("stairs", jpeg, seq=n, at=t0 + timedelta(seconds=n))
+        for n, jpeg in enumerate([empty, people, empty])
+    ]
+    pipeline.put(records, "stairs")
+
+    frames = frames_of(stack, "stairs")
+    assert [any(label["name"] == "Person" for label in f.labels) for f in frames] == [False, True, False]
+    [arn] = stack.pipes[0].stats.execution_arns[executions_before:]
+    history = client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    entered = Counter(
+        e["stateEnteredEventDetails"]["name"] for e in history if e["type"].endswith("StateEntered")
+    )
+    assert entered["Detect labels"] == 3
+    assert entered["Find and identify faces"] == 1  # only the frame with people
+    assert entered["No faces to look for"] == 2

@@ -100,7 +100,7 @@ def test_every_task_retries_transient_errors(name: str) -> None:
 def test_every_per_frame_step_that_can_fail_ends_in_the_dead_letter_queue() -> None:
     definition = json.loads((STATEMACHINES / "analyze_frames.asl.json").read_text())
     per_frame = definition["States"]["Analyze each frame"]["ItemProcessor"]["States"]
-    for name in ("Detect labels and faces", "Record frame", "Evaluate watch list"):
+    for name in ("Detect labels", "Find and identify faces", "Record frame", "Evaluate watch list"):
         catchers = per_frame[name]["Catch"]
         assert any(
             "States.ALL" in c["ErrorEquals"] and c["Next"] == "Send frame to dead-letter queue"
