@@ -21,6 +21,7 @@ up: install
 	$(BIN)/framewatch up
 
 test: install
+	@bash .ci/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
