@@ -43,6 +43,7 @@ def register(subparsers: Any) -> None:
 
 def _up(args: argparse.Namespace) -> int:
     from framewatch.embedded.demo import _wait_for_interrupt
+    from framewatch.embedded.retention import SWEEP_SECONDS
     from framewatch.embedded.stack import DEFAULT_WATCHLIST, EmbeddedStack, StackOptions
     from framewatch.embedded.template import TEMPLATE
 
@@ -52,6 +53,7 @@ def _up(args: argparse.Namespace) -> int:
         template=args.template or TEMPLATE,
         ui_port=args.ui_port,
         snapshot_interval=args.snapshot_interval,
+        retention_interval=SWEEP_SECONDS,
     )
     with EmbeddedStack(options) as stack:
         for pipe in stack.pipes:  # a failed or timed-out execution is shown as it happens

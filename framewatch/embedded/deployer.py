@@ -454,6 +454,17 @@ class Deployer:
             "roleArn": props["RoleArn"],
             "type": props.get("StateMachineType", "STANDARD"),
         }
+        logging_config = props.get("LoggingConfiguration")
+        if logging_config:  # where the history goes: the embedded stack writes it there (execution_logs)
+            request["loggingConfiguration"] = {
+                "level": logging_config.get("Level", "OFF"),
+                "includeExecutionData": bool(logging_config.get("IncludeExecutionData", False)),
+                "destinations": [
+                    {"cloudWatchLogsLogGroup": {"logGroupArn": d["CloudWatchLogsLogGroup"]["LogGroupArn"]}}
+                    for d in logging_config.get("Destinations", [])
+                    if "CloudWatchLogsLogGroup" in d
+                ],
+            }
         arn = client("stepfunctions").create_state_machine(**request)["stateMachineArn"]
         self._set(logical, arn, Arn=arn, Name=name)
 

@@ -10,15 +10,19 @@ persist on their own in the vision service's data dir. A crash loses at most one
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
 from framewatch.aws.clients import client
 
+# Files for a table whose items have no day (people, tracks, alert outbox): small tables.
+HASH_SHARDS = 8
 TABLES = ("FramesTable", "PeopleTable", "AlertsTable", "AlertSlotsTable", "IncidentsTable", "TracksTable")
 
 
@@ -36,6 +40,9 @@ class Snapshotter(threading.Thread):
         self.stop_event = threading.Event()
         self.last_error: str | None = None
         self._etags: dict[str, str] = self._load_index()
+        self._digests: dict[str, str] = {}
+        self._keys: dict[str, list[str]] = {}
+        self.files_written = 0
 
     def _load_index(self) -> dict[str, str]:
         index = self.folder / "objects.json"
@@ -60,9 +67,37 @@ class Snapshotter(threading.Thread):
             self.last_error = str(exc)
 
     def _save_table(self, logical: str, table: str) -> None:
-        pages = client("dynamodb").get_paginator("scan").paginate(TableName=table)
-        lines = [json.dumps(item) for page in pages for item in page.get("Items", [])]
-        _atomic_write(self.folder / "tables" / f"{logical}.jsonl", ("\n".join(lines) + "\n").encode())
+        """A table as one file per day (items with a ``day``: frames, incidents, alerts) or per hash
+        of the key (the rest); a file is written only when its content changed since the last pass,
+        so a week of frames costs one day's file per pass, not the whole week."""
+        dynamodb = client("dynamodb")
+        if logical not in self._keys:
+            schema = dynamodb.describe_table(TableName=table)["Table"]["KeySchema"]
+            self._keys[logical] = [k["AttributeName"] for k in schema]
+        keys = self._keys[logical]
+        shards: dict[str, list[str]] = {}
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table):
+            for item in page.get("Items", []):
+                day = item.get("day", {}).get("S")
+                if not day:
+                    key = json.dumps([item.get(k) for k in keys], sort_keys=True)
+                    day = f"h{zlib.crc32(key.encode()) % HASH_SHARDS:02d}"
+                shards.setdefault(day, []).append(json.dumps(item, sort_keys=True))
+        folder = self.folder / "tables" / logical
+        for name, lines in shards.items():
+            lines.sort()  # scan order is not stable; the digest must only see content
+            body = ("\n".join(lines) + "\n").encode()
+            digest = hashlib.sha1(body).hexdigest()
+            path = folder / f"{name}.jsonl"
+            if self._digests.get(f"{logical}/{name}") != digest or not path.exists():
+                _atomic_write(path, body)
+                self._digests[f"{logical}/{name}"] = digest
+                self.files_written += 1
+        for path in folder.glob("*.jsonl"):  # a day whose items all expired or were purged
+            if path.stem not in shards:
+                path.unlink(missing_ok=True)
+                self._digests.pop(f"{logical}/{path.stem}", None)
+        (self.folder / "tables" / f"{logical}.jsonl").unlink(missing_ok=True)  # the one-file layout
 
     def _save_objects(self) -> None:
         s3 = client("s3")
@@ -86,10 +121,11 @@ def restore(folder: Path, tables: dict[str, str], bucket: str, rules: list[str])
     now = int(time.time())
     dynamodb = client("dynamodb")
     for logical, table in tables.items():
-        path = folder / "tables" / f"{logical}.jsonl"
-        if not path.exists():
+        paths = sorted((folder / "tables" / logical).glob("*.jsonl"))
+        paths += [p for p in [folder / "tables" / f"{logical}.jsonl"] if p.exists()]  # one-file layout
+        if not paths:
             continue
-        items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        items = [json.loads(line) for p in paths for line in p.read_text().splitlines() if line.strip()]
         live = [i for i in items if int(i.get("expires_at", {}).get("N", now + 1)) > now]
         for start in range(0, len(live), 25):
             request: dict[str, Any] = {table: [{"PutRequest": {"Item": i}} for i in live[start : start + 25]]}

@@ -16,8 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from framewatch.aws import clients
-from framewatch.embedded import emulator_speedups, lambda_runtime, rules, snapshot
+from framewatch.aws import clients, logs
+from framewatch.embedded import (
+    emulator_speedups,
+    emulator_storage,
+    execution_logs,
+    lambda_runtime,
+    retention,
+    rules,
+    snapshot,
+)
 from framewatch.embedded.deployer import Deployed, Deployer
 from framewatch.embedded.pipe import LocalPipe
 from framewatch.embedded.template import REPO_ROOT, TEMPLATE, translate
@@ -52,6 +60,9 @@ class StackOptions:
     snapshot_interval: float | None = None
     ui_host: str = "127.0.0.1"
     ui_port: int = 0
+    # Seconds between passes that expire what the template's lifecycle rules, TTL and retention say;
+    # None runs no pass on its own (``stack.retention.sweep()`` still does one).
+    retention_interval: float | None = None
 
 
 def _read_watchlist(path: Path) -> str:
@@ -110,7 +121,10 @@ class EmbeddedStack:
         self.ui: Any = None
         self.ui_port = 0
         self.snapshotter: snapshot.Snapshotter | None = None
+        self.retention: retention.RetentionSweeper | None = None
         self.restored: dict[str, int] = {}
+        # Ended executions' history, as the workflow's log group would hold it (then forgotten).
+        self.execution_logs = execution_logs.ExecutionLogs(options.data_dir / "log-groups")
         self._moto: Any = None
         self._vision: subprocess.Popen[str] | None = None
         self._saved_env: dict[str, str | None] = {}
@@ -134,6 +148,7 @@ class EmbeddedStack:
             if self.options.snapshot_interval:
                 self._restore_and_keep_snapshots(self.options.snapshot_interval)
             self._start_pipes()
+            self._start_retention()
             if self.options.serve_ui:
                 self._start_ui()
         except BaseException:
@@ -157,6 +172,8 @@ class EmbeddedStack:
 
         for noisy in ("werkzeug", "moto", "botocore.credentials"):
             logging.getLogger(noisy).setLevel(logging.CRITICAL)
+        # Object bodies and stream records on disk, not in this process (bounded by retention).
+        emulator_storage.install(self.data_dir / "emulator")
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
@@ -181,6 +198,9 @@ class EmbeddedStack:
             timeout=10,
         ).raise_for_status()
         self.runtime.capture_output(self.data_dir / "logs")  # like CloudWatch Logs, one file per function
+        # Workflow history is read from the log group's files, as it is read from CloudWatch Logs on AWS.
+        self._set_env({logs.LOG_DIR_ENV: str(self.execution_logs.root)})
+        execution_logs.install(self.execution_logs)
         lambda_runtime.install(self.runtime)
         rules.install(self.router)
         emulator_speedups.install()
@@ -264,7 +284,10 @@ class EmbeddedStack:
     def _subscribe_alert_sink(self) -> None:
         """Alerts go to SNS exactly as on AWS; locally a queue subscribed to the topic keeps them."""
         sqs, sns = clients.client("sqs"), clients.client("sns")
-        url = sqs.create_queue(QueueName=ALERT_SINK_QUEUE)["QueueUrl"]
+        # Kept a day, as a subscriber's queue would be; the retention sweep drops older ones.
+        url = sqs.create_queue(QueueName=ALERT_SINK_QUEUE, Attributes={"MessageRetentionPeriod": "86400"})[
+            "QueueUrl"
+        ]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(
             TopicArn=self.resource("AlertTopic"),
@@ -283,6 +306,26 @@ class EmbeddedStack:
         self.snapshotter = snapshot.Snapshotter(folder, tables, self.media_bucket, interval)
         self.snapshotter.start()
 
+    def _start_retention(self) -> None:
+        assert self.deployed
+        groups = {
+            str(group["logGroupName"]): int(group["retentionInDays"])
+            for group in clients.client("logs").describe_log_groups().get("logGroups", [])
+            if group.get("retentionInDays")
+        }
+        self.retention = retention.RetentionSweeper(
+            bucket=self.media_bucket,
+            tables=list(self.deployed.by_type("AWS::DynamoDB::Table").values()),
+            stream=self.stream_name,
+            log_root=self.execution_logs.root,
+            log_groups=groups,
+            sink_queue_url=self.alert_sink_url,
+            region=self.options.region,
+            interval=self.options.retention_interval or retention.SWEEP_SECONDS,
+        )
+        if self.options.retention_interval:
+            self.retention.start()
+
     def _start_pipes(self) -> None:
         assert self.deployed
         for stale in self.data_dir.glob("checkpoint-*.json"):
@@ -297,8 +340,8 @@ class EmbeddedStack:
     def _start_ui(self) -> None:
         from framewatch.api import local_server
 
-        # Express history is in CloudWatch Logs on AWS (the template links the console); here the
-        # emulator keeps it, and the UI's own page shows it.
+        # Express history is in CloudWatch Logs on AWS (the template links the console); here it is in
+        # the log group's local files, and the UI's own page shows it.
         self._set_env({"EXECUTION_URL_TEMPLATE": "/executions.html?arn={execution_arn}"})
         self.ui = local_server.serve_in_thread(
             host=self.options.ui_host, port=self.ui_port, handler=self._api_handler()
@@ -332,6 +375,8 @@ class EmbeddedStack:
 
     # ------------------------------------------------------------------ stop
     def stop(self) -> None:
+        if self.retention is not None and self.retention.is_alive():
+            self.retention.stop()
         for pipe in self.pipes:
             pipe.stop()
         if self.snapshotter is not None:
@@ -346,6 +391,7 @@ class EmbeddedStack:
                 self._vision.kill()
         if self._moto is not None:
             self._moto.stop()
+        execution_logs.install(None)
         self.runtime.release_output()
         for key, value in self._saved_env.items():
             if value is None:
