@@ -41,8 +41,34 @@ def register(subparsers: Any) -> None:
     alerts.set_defaults(func=_alerts)
 
 
+DRAIN_SECONDS = 6.0  # in-flight batches get this long at a stop; the snapshot and the rest fit in 10 s
+
+
+def _wait_for_stop_signal() -> None:
+    """Block until Ctrl+C or SIGTERM; from then on a second one leaves at once."""
+    import os
+    import signal
+    import threading
+
+    stop = threading.Event()
+
+    def first(signum: int, frame: object) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, second)
+        signal.signal(signal.SIGTERM, second)
+
+    def second(signum: int, frame: object) -> None:
+        print("stopping now, without the last snapshot (second signal)", flush=True)
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, first)
+    signal.signal(signal.SIGTERM, first)
+    while not stop.wait(1.0):
+        pass
+
+
 def _up(args: argparse.Namespace) -> int:
-    from framewatch.embedded.demo import _wait_for_interrupt
+    from capture import discovery
     from framewatch.embedded.retention import SWEEP_SECONDS
     from framewatch.embedded.stack import DEFAULT_WATCHLIST, EmbeddedStack, StackOptions
     from framewatch.embedded.template import TEMPLATE
@@ -55,7 +81,8 @@ def _up(args: argparse.Namespace) -> int:
         snapshot_interval=args.snapshot_interval,
         retention_interval=SWEEP_SECONDS,
     )
-    with EmbeddedStack(options) as stack:
+    stack = EmbeddedStack(options).start()
+    try:
         for pipe in stack.pipes:  # a failed or timed-out execution is shown as it happens
             pipe.on_execution_failed = lambda failure: print(failure.describe(), flush=True)
         print(f"framewatch is up (stack {options.stack_name}, data in {options.data_dir})")
@@ -69,7 +96,24 @@ def _up(args: argparse.Namespace) -> int:
         if stack.ui is not None:
             print(f"web UI: {stack.ui.url}/  (API key {stack.ui.api_key})")
         print(f"function logs (as CloudWatch Logs would keep them): {options.data_dir / 'logs'}")
-        print("send frames from another terminal with:")
+        found = discovery.write(
+            options.data_dir,
+            {
+                "endpoint_url": stack.moto_url,
+                "stream": stack.stream_name,
+                "bucket": stack.media_bucket,
+                "ui_url": f"{stack.ui.url}/" if stack.ui is not None else None,
+                "api_key": stack.ui.api_key if stack.ui is not None else None,
+                "region": options.region,
+            },
+        )
+        print(f"send frames from another terminal with (it finds this stack through {found}):")
+        default_dir = options.data_dir.resolve() == discovery.DEFAULT_DATA_DIR.resolve()
+        print(
+            "  framewatch capture VIDEO_OR_URL --camera cam1"
+            + ("" if default_dir else f" --data-dir {options.data_dir}")
+        )
+        print("or, with the endpoint spelled out:")
         print(
             f"  AWS_ENDPOINT_URL={stack.moto_url} AWS_ACCESS_KEY_ID=framewatch-local "
             f"AWS_SECRET_ACCESS_KEY=framewatch-local AWS_DEFAULT_REGION={options.region} \\"
@@ -79,7 +123,13 @@ def _up(args: argparse.Namespace) -> int:
             f"--bucket {stack.media_bucket}"
         )
         print("press Ctrl+C to stop", flush=True)
-        _wait_for_interrupt()
+        _wait_for_stop_signal()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        discovery.remove(options.data_dir)
+        stack.stop(emit=lambda line: print(line, flush=True), drain_seconds=DRAIN_SECONDS)
+    print("stopped", flush=True)
     return 0
 
 

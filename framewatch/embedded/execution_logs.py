@@ -11,6 +11,7 @@ drops it. Standard workflows without logging keep their history in the emulator,
 
 The one patch is on moto's ``BaseExecutionWorkerCommunication.terminated`` (moto 5.2.5), which every
 execution calls once when it ends; it is checked at install, and missing it only means no forgetting.
+At the same moment the interpreter's list of every thread it ever started is cut to the live ones.
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ class ExecutionLogs:
             LOG.warning("could not log execution %s: %s", execution.exec_arn, exc)
             return
         self.forget()
+        _drop_finished_threads()
 
     def forget(self, older_than: float | None = None) -> int:
         """Drop from the emulator the logged executions that ended more than ``older_than`` s ago."""
@@ -123,6 +125,16 @@ class ExecutionLogs:
                         break
             self.forgotten += dropped
         return dropped
+
+
+def _drop_finished_threads() -> None:
+    """moto's interpreter appends every thread it starts (several per state) to a module list that
+    only its own test teardown reads, so finished threads pile up; keep only those still running."""
+    try:
+        from moto.stepfunctions.parser.utils import TMP_THREADS
+    except ImportError:
+        return
+    TMP_THREADS[:] = [thread for thread in list(TMP_THREADS) if thread.is_alive()]
 
 
 _active: ExecutionLogs | None = None

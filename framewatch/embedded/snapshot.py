@@ -43,6 +43,8 @@ class Snapshotter(threading.Thread):
         self._digests: dict[str, str] = {}
         self._keys: dict[str, list[str]] = {}
         self.files_written = 0
+        self.saved: dict[str, int] = {}  # items per table (and objects) in the last pass
+        self._lock = threading.Lock()  # the periodic pass and the final one never write at once
 
     def _load_index(self) -> dict[str, str]:
         index = self.folder / "objects.json"
@@ -52,21 +54,25 @@ class Snapshotter(threading.Thread):
         while not self.stop_event.wait(self.interval):
             self.save()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30.0) -> None:
         self.stop_event.set()
-        self.join(self.interval + 30)
+        self.join(timeout)  # a pass under way finishes first (the next one writes nothing twice)
         self.save()  # a clean stop keeps everything
 
-    def save(self) -> None:
-        try:
-            for logical, table in self.tables.items():
-                self._save_table(logical, table)
-            self._save_objects()
-            self.last_error = None
-        except Exception as exc:  # the emulator may be going away under us; try again next time
-            self.last_error = str(exc)
+    def save(self) -> bool:
+        """One pass; False (and ``last_error``) when it could not finish."""
+        with self._lock:
+            try:
+                for logical, table in self.tables.items():
+                    self.saved[logical] = self._save_table(logical, table)
+                self.saved["objects"] = self._save_objects()
+                self.last_error = None
+                return True
+            except Exception as exc:  # the emulator may be going away under us; try again next time
+                self.last_error = str(exc)
+                return False
 
-    def _save_table(self, logical: str, table: str) -> None:
+    def _save_table(self, logical: str, table: str) -> int:
         """A table as one file per day (items with a ``day``: frames, incidents, alerts) or per hash
         of the key (the rest); a file is written only when its content changed since the last pass,
         so a week of frames costs one day's file per pass, not the whole week."""
@@ -98,8 +104,9 @@ class Snapshotter(threading.Thread):
                 path.unlink(missing_ok=True)
                 self._digests.pop(f"{logical}/{path.stem}", None)
         (self.folder / "tables" / f"{logical}.jsonl").unlink(missing_ok=True)  # the one-file layout
+        return sum(len(lines) for lines in shards.values())
 
-    def _save_objects(self) -> None:
+    def _save_objects(self) -> int:
         s3 = client("s3")
         seen: dict[str, str] = {}
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
@@ -113,6 +120,7 @@ class Snapshotter(threading.Thread):
             (self.folder / "objects" / key).unlink(missing_ok=True)
         self._etags = seen
         _atomic_write(self.folder / "objects.json", json.dumps(seen).encode())
+        return len(seen)
 
 
 def restore(folder: Path, tables: dict[str, str], bucket: str, rules: list[str]) -> dict[str, int]:

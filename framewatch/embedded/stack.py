@@ -374,19 +374,32 @@ class EmbeddedStack:
         return self.resource("FramesStream")
 
     # ------------------------------------------------------------------ stop
-    def stop(self) -> None:
-        if self.retention is not None and self.retention.is_alive():
-            self.retention.stop()
-        for pipe in self.pipes:
-            pipe.stop()
+    def stop(self, emit: Callable[[str], None] | None = None, drain_seconds: float = 30.0) -> None:
+        """Stop everything; batches in flight get ``drain_seconds`` to finish, then the last snapshot
+        is taken. ``emit`` hears what is going on (``framewatch up`` prints it)."""
+        say = emit or (lambda line: None)
+        if self.retention is not None:
+            self.retention.stop_event.set()  # a pass under way ends on its own; nothing to wait for
+        if self.pipes:
+            in_flight = sum(pipe.in_flight for pipe in self.pipes)
+            say(f"stopping: draining {in_flight} batch{'es' if in_flight != 1 else ''}…")
+            started = time.monotonic()
+            for pipe in self.pipes:
+                if not pipe.stop(max(0.0, drain_seconds - (time.monotonic() - started))):
+                    say("stopping: a batch did not finish in time; it is read again at the next start")
         if self.snapshotter is not None:
-            self.snapshotter.stop()
+            say("stopping: saving the last snapshot…")
+            self.snapshotter.stop(timeout=drain_seconds)
+            if self.snapshotter.last_error:
+                say(f"could not save the last snapshot: {self.snapshotter.last_error}")
+            else:
+                say(f"saved snapshot: {self.snapshotter.saved.get('FramesTable', 0)} frames")
         if self.ui is not None:
             self.ui.stop()
         if self._vision is not None and self._vision.poll() is None:
             self._vision.terminate()
             try:
-                self._vision.wait(10)
+                self._vision.wait(3)
             except subprocess.TimeoutExpired:
                 self._vision.kill()
         if self._moto is not None:
