@@ -18,6 +18,13 @@ def register(subparsers: Any) -> None:
     up.add_argument("--template", type=Path, default=None, help="SAM template to run (default template.yaml)")
     up.add_argument("--ui-port", type=int, default=8080, help="port of the web UI (0 picks one)")
     up.add_argument(
+        "--cameras",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="camera file (`cameras:` list, as `framewatch capture --config` reads) to run inside `up`",
+    )
+    up.add_argument(
         "--snapshot-interval",
         type=float,
         default=5.0,
@@ -81,7 +88,9 @@ def _up(args: argparse.Namespace) -> int:
         snapshot_interval=args.snapshot_interval,
         retention_interval=SWEEP_SECONDS,
     )
+    cameras = _camera_options(args.cameras) if args.cameras else None  # a bad file stops here
     stack = EmbeddedStack(options).start()
+    supervisor = None
     try:
         for pipe in stack.pipes:  # a failed or timed-out execution is shown as it happens
             pipe.on_execution_failed = lambda failure: print(failure.describe(), flush=True)
@@ -122,15 +131,41 @@ def _up(args: argparse.Namespace) -> int:
             f"  framewatch capture VIDEO_OR_URL --camera cam1 --stream {stack.stream_name} "
             f"--bucket {stack.media_bucket}"
         )
+        if cameras is not None:
+            supervisor = _start_cameras(stack, cameras)
+            names = ", ".join(camera.id for camera in cameras.cameras)
+            print(f"cameras running inside up: {names} (per-camera figures on the web UI's live page)")
         print("press Ctrl+C to stop", flush=True)
         _wait_for_stop_signal()
     except KeyboardInterrupt:
         pass
     finally:
         discovery.remove(options.data_dir)
+        if supervisor is not None:
+            print("stopping: cameras…", flush=True)
+            supervisor.stop(flush_seconds=1.0)
         stack.stop(emit=lambda line: print(line, flush=True), drain_seconds=DRAIN_SECONDS)
     print("stopped", flush=True)
     return 0
+
+
+def _camera_options(path: Path) -> Any:
+    from capture.config import load_config_file, validate_options
+
+    options = validate_options(load_config_file(path), f"camera file {path}")
+    return options.model_copy(update={"status": False, "dry_run": None})
+
+
+def _start_cameras(stack: Any, options: Any) -> Any:
+    """Every camera of the file under supervision, sending to this stack's stream."""
+    from capture.sinks import KinesisSink
+    from capture.supervisor import CameraSupervisor
+
+    producer = options.producer.model_copy(update={"stream": stack.stream_name, "bucket": stack.media_bucket})
+    options = options.model_copy(update={"producer": producer})
+    supervisor = CameraSupervisor(options, KinesisSink(stack.stream_name, stack.media_bucket)).start()
+    stack.camera_report = supervisor.report
+    return supervisor
 
 
 def _demo(args: argparse.Namespace) -> int:

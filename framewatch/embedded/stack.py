@@ -34,6 +34,7 @@ from framewatch.workflows.validate import check_template_workflows
 
 DEFAULT_WATCHLIST = REPO_ROOT / "config" / "watchlist.yaml"
 ALERT_SINK_QUEUE = "framewatch-local-alert-sink"
+CAMERAS_PATH = "/api/local/cameras"  # what `up --cameras` runs; not part of the frames API on AWS
 
 # The emulator's fake account; boto3 only needs something to sign with.
 _FAKE_CREDENTIALS = {
@@ -122,6 +123,8 @@ class EmbeddedStack:
         self.ui_port = 0
         self.snapshotter: snapshot.Snapshotter | None = None
         self.retention: retention.RetentionSweeper | None = None
+        # Per-camera figures of the cameras `up --cameras` runs (the web UI's live page shows them).
+        self.camera_report: Callable[[], list[dict[str, Any]]] | None = None
         self.restored: dict[str, int] = {}
         # Ended executions' history, as the workflow's log group would hold it (then forgotten).
         self.execution_logs = execution_logs.ExecutionLogs(options.data_dir / "log-groups")
@@ -353,6 +356,13 @@ class EmbeddedStack:
         name, arn = self.resource("FramesApiFunction"), self.deployed.attrs["FramesApiFunction"]["Arn"]
 
         def invoke(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            if event.get("path") == CAMERAS_PATH and event.get("httpMethod") == "GET":
+                # Cameras run inside `up` only: the embedded stack answers this one path itself.
+                return {
+                    "statusCode": 200,
+                    "headers": {"Content-Type": "application/json"},
+                    "body": json.dumps({"cameras": self.camera_report() if self.camera_report else []}),
+                }
             payload, errored = self.runtime.invoke(name, arn, event)
             if errored:
                 raise RuntimeError(f"frames API function failed: {payload[:300]}")

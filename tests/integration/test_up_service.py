@@ -12,9 +12,12 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import boto3
+from playwright.sync_api import expect
 
 from framewatch.media import clip_path
 
@@ -24,11 +27,11 @@ REPO = Path(__file__).resolve().parents[2]
 class Up:
     """`framewatch up` in a subprocess, its output read line by line."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *extra: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "framewatch.cli", "up", "--data-dir", str(data_dir), "--ui-port", "0",
-             "--snapshot-interval", "600"],  # only the stop's own snapshot will hold the frames
+             "--snapshot-interval", "600", *extra],  # only the stop's own snapshot holds the frames
             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         self.lines: list[str] = []
@@ -145,3 +148,55 @@ def test_capture_without_a_stack_or_aws_says_so_in_one_line(tmp_path: Path) -> N
         "framewatch: error: no running local stack (var/framewatch/stack.json missing or stale) and no AWS "
         "settings: start `framewatch up` (or pass --data-dir), or give --stream with AWS credentials"
     ]
+
+
+def test_up_runs_the_camera_file_and_the_live_page_shows_each_camera(tmp_path: Path, page: Any) -> None:
+    cameras = tmp_path / "cameras.yaml"
+    cameras.write_text(
+        f"cameras:\n"
+        f"  - {{id: door, source: {clip_path('bikes.mp4')}, loop: true, fps: 2,\n"
+        f"     motion: {{enabled: false}}}}\n"
+        f"  - {{id: yard, source: {tmp_path / 'missing.mp4'}, fps: 2}}\n"
+        f"reconnect: {{initial_s: 0.2, max_s: 1}}\n"
+    )
+    data_dir = tmp_path / "data"
+    up = Up(data_dir, "--cameras", str(cameras))
+    try:
+        up.wait_for("cameras running inside up: door, yard")
+        info = json.loads((data_dir / "stack.json").read_text())
+
+        def report() -> dict[str, dict[str, Any]]:
+            request = urllib.request.Request(
+                info["ui_url"] + "api/local/cameras", headers={"x-api-key": info["api_key"]}
+            )
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                return {row["camera_id"]: row for row in json.load(answer)["cameras"]}
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            rows = report()
+            if rows["door"]["frames_sent"] >= 3 and rows["yard"]["restarts"] >= 2:
+                break
+            time.sleep(0.5)
+        assert rows["door"]["frames_sent"] >= 3 and rows["door"]["last_frame_at"]
+        assert rows["yard"]["restarts"] >= 2 and "missing.mp4" in rows["yard"]["last_error"]
+        assert _wait_frames(info, 3)  # what door sent went through the workflow
+
+        page.goto(info["ui_url"])
+        stats = page.locator("#capture-stats")
+        expect(stats.locator('tr[data-camera="door"] .sent')).not_to_have_text("0")
+        expect(stats.locator('tr[data-camera="yard"] .problem')).to_contain_text("missing.mp4")
+    finally:
+        up.process.send_signal(signal.SIGTERM)
+        up.rest(timeout=15)
+        up.kill()
+    assert "stopping: cameras…" in up.lines
+
+
+def _wait_frames(info: dict[str, str], count: int) -> bool:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if _frames(info) >= count:
+            return True
+        time.sleep(0.5)
+    return False
