@@ -87,6 +87,8 @@ def _up(args: argparse.Namespace) -> int:
         ui_port=args.ui_port,
         snapshot_interval=args.snapshot_interval,
         retention_interval=SWEEP_SECONDS,
+        watch=True,
+        notify=lambda line: print(line, flush=True),
     )
     cameras = _camera_options(args.cameras) if args.cameras else None  # a bad file stops here
     stack = EmbeddedStack(options).start()
@@ -135,6 +137,7 @@ def _up(args: argparse.Namespace) -> int:
             supervisor = _start_cameras(stack, cameras)
             names = ", ".join(camera.id for camera in cameras.cameras)
             print(f"cameras running inside up: {names} (per-camera figures on the web UI's live page)")
+        print("saved edits of statemachines/*.asl.json and of the watch list are checked, then applied")
         print("press Ctrl+C to stop", flush=True)
         _wait_for_stop_signal()
     except KeyboardInterrupt:

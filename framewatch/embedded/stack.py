@@ -64,6 +64,9 @@ class StackOptions:
     # Seconds between passes that expire what the template's lifecycle rules, TTL and retention say;
     # None runs no pass on its own (``stack.retention.sweep()`` still does one).
     retention_interval: float | None = None
+    # Apply saved edits of the ASL files and the watch list while running (`up`); lines go to ``notify``.
+    watch: bool = False
+    notify: Callable[[str], None] | None = None
 
 
 def _read_watchlist(path: Path) -> str:
@@ -123,6 +126,7 @@ class EmbeddedStack:
         self.ui_port = 0
         self.snapshotter: snapshot.Snapshotter | None = None
         self.retention: retention.RetentionSweeper | None = None
+        self.live_reload: Any = None
         # Per-camera figures of the cameras `up --cameras` runs (the web UI's live page shows them).
         self.camera_report: Callable[[], list[dict[str, Any]]] | None = None
         self.restored: dict[str, int] = {}
@@ -152,6 +156,8 @@ class EmbeddedStack:
                 self._restore_and_keep_snapshots(self.options.snapshot_interval)
             self._start_pipes()
             self._start_retention()
+            if self.options.watch:
+                self._start_live_reload()
             if self.options.serve_ui:
                 self._start_ui()
         except BaseException:
@@ -329,6 +335,32 @@ class EmbeddedStack:
         if self.options.retention_interval:
             self.retention.start()
 
+    def _start_live_reload(self) -> None:
+        from framewatch.embedded.live_reload import LiveReload, workflow_applier
+        from framewatch.embedded.template import load_sam
+
+        assert self.deployed
+        self.live_reload = LiveReload(self.options.notify or (lambda line: None))
+        root = self.options.template.parent
+        for logical, resource in load_sam(self.options.template).get("Resources", {}).items():
+            uri = resource.get("Properties", {}).get("DefinitionUri")
+            if resource.get("Type") == "AWS::Serverless::StateMachine" and isinstance(uri, str):
+                arn = self.resource(logical)
+                substitutions = self.deployed.substitutions.get(logical, {})
+                self.live_reload.watch(root / uri, workflow_applier(arn, root / uri, substitutions))
+        self.live_reload.watch(self.options.watchlist, self._apply_watchlist)
+        self.live_reload.start()
+
+    def _apply_watchlist(self, text: str) -> str:
+        from framewatch.logic import evaluate
+
+        try:
+            self.upload_watchlist(self.options.watchlist)
+        except UserError as exc:
+            raise UserError(f"edit refused, the running watch list is kept: {exc}") from exc
+        evaluate._cache.clear()  # read it on the next frame, not within 30 s as on Lambda
+        return f"applied {self.options.watchlist}: the next frame is evaluated against it"
+
     def _start_pipes(self) -> None:
         assert self.deployed
         for stale in self.data_dir.glob("checkpoint-*.json"):
@@ -388,6 +420,8 @@ class EmbeddedStack:
         """Stop everything; batches in flight get ``drain_seconds`` to finish, then the last snapshot
         is taken. ``emit`` hears what is going on (``framewatch up`` prints it)."""
         say = emit or (lambda line: None)
+        if self.live_reload is not None:
+            self.live_reload.stop_event.set()
         if self.retention is not None:
             self.retention.stop_event.set()  # a pass under way ends on its own; nothing to wait for
         if self.pipes:
