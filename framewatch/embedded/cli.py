@@ -51,8 +51,8 @@ def register(subparsers: Any) -> None:
 DRAIN_SECONDS = 6.0  # in-flight batches get this long at a stop; the snapshot and the rest fit in 10 s
 
 
-def _wait_for_stop_signal() -> None:
-    """Block until Ctrl+C or SIGTERM; from then on a second one leaves at once."""
+def _stop_on_signal() -> Any:
+    """An event set by the first Ctrl+C or SIGTERM; from then on a second one leaves at once."""
     import os
     import signal
     import threading
@@ -70,8 +70,7 @@ def _wait_for_stop_signal() -> None:
 
     signal.signal(signal.SIGINT, first)
     signal.signal(signal.SIGTERM, first)
-    while not stop.wait(1.0):
-        pass
+    return stop
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -138,8 +137,10 @@ def _up(args: argparse.Namespace) -> int:
             names = ", ".join(camera.id for camera in cameras.cameras)
             print(f"cameras running inside up: {names} (per-camera figures on the web UI's live page)")
         print("saved edits of statemachines/*.asl.json and of the watch list are checked, then applied")
+        stop = _stop_on_signal()  # before saying so: a signal right after the line must stop cleanly
         print("press Ctrl+C to stop", flush=True)
-        _wait_for_stop_signal()
+        while not stop.wait(1.0):
+            pass
     except KeyboardInterrupt:
         pass
     finally:

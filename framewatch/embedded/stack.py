@@ -130,6 +130,9 @@ class EmbeddedStack:
         # Per-camera figures of the cameras `up --cameras` runs (the web UI's live page shows them).
         self.camera_report: Callable[[], list[dict[str, Any]]] | None = None
         self.restored: dict[str, int] = {}
+        self.restore_seconds = 0.0
+        self.objects_restore_seconds = 0.0
+        self.objects_restore: threading.Thread | None = None
         # Ended executions' history, as the workflow's log group would hold it (then forgotten).
         self.execution_logs = execution_logs.ExecutionLogs(options.data_dir / "log-groups")
         self._moto: Any = None
@@ -311,8 +314,23 @@ class EmbeddedStack:
         folder = self.data_dir / "snapshot"
         tables = {logical: self.resource(logical) for logical in snapshot.TABLES}
         rules = list(self.deployed.by_type("AWS::Events::Rule").values())
-        self.restored = snapshot.restore(folder, tables, self.media_bucket, rules)
+        started = time.monotonic()
+        self.restored = snapshot.restore(folder, tables, self.options.region)
+        self.restore_seconds = time.monotonic() - started
         self.snapshotter = snapshot.Snapshotter(folder, tables, self.media_bucket, interval)
+        self.snapshotter.objects_ready.clear()  # images come back in the background, newest first
+
+        def restore_objects() -> None:
+            try:
+                count = snapshot.restore_objects(folder, self.media_bucket, rules, self.options.region)
+                self.restored["objects"] = count
+                self.objects_restore_seconds = time.monotonic() - started
+            finally:
+                assert self.snapshotter is not None
+                self.snapshotter.objects_ready.set()
+
+        self.objects_restore = threading.Thread(target=restore_objects, name="restore-objects", daemon=True)
+        self.objects_restore.start()
         self.snapshotter.start()
 
     def _start_retention(self) -> None:
@@ -406,6 +424,13 @@ class EmbeddedStack:
     def resource(self, logical_id: str) -> str:
         assert self.deployed, "stack not started"
         return self.deployed.physical(logical_id)
+
+    def objects_restored(self, timeout: float | None = None) -> bool:
+        """Wait until the snapshot's objects are back in the bucket (they come back after start)."""
+        if self.objects_restore is not None:
+            self.objects_restore.join(timeout)
+            return not self.objects_restore.is_alive()
+        return True
 
     @property
     def media_bucket(self) -> str:
