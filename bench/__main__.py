@@ -114,4 +114,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["soak"]:  # `make soak`: long, so not part of `make bench`
+        from bench import soak
+
+        sys.exit(soak.main(sys.argv[2:]))
     sys.exit(main())

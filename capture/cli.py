@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -117,6 +118,13 @@ def register(subparsers: Any) -> None:
         metavar="DIR",
         help="write DIR/<frame-id>.jpg and DIR/records.jsonl instead of sending",
     )
+    output.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="find a running `framewatch up` through DIR/stack.json when no stream or endpoint is given "
+        "(default var/framewatch)",
+    )
     output.add_argument("--no-status", action="store_true", help="no live status line")
     output.add_argument("-v", "--verbose", action="store_true", help="log more")
     parser.set_defaults(func=run)
@@ -205,7 +213,48 @@ class _StopOnSignal:
         self.stop.set()
 
 
+def _configured_stream(args: argparse.Namespace) -> bool:
+    """Whether the user named a stream or an endpoint (flag, environment or config file)."""
+    if args.stream or os.environ.get("FRAMEWATCH_STREAM") or os.environ.get("AWS_ENDPOINT_URL"):
+        return True
+    if args.config is not None:
+        from capture.config import load_config_file
+
+        return bool((load_config_file(args.config).get("producer") or {}).get("stream"))
+    return False
+
+
+def _has_aws_credentials() -> bool:
+    import boto3
+
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")  # no minute-long wait off EC2
+    return boto3.session.Session().get_credentials() is not None
+
+
+def discover_local_stack(args: argparse.Namespace) -> None:
+    """With no stream or endpoint given, send to the `framewatch up` running in --data-dir (its
+    stack.json); with neither that nor AWS credentials, say so in one line."""
+    if args.dry_run is not None or _configured_stream(args):
+        return
+    from capture import discovery
+
+    data_dir = args.data_dir or discovery.DEFAULT_DATA_DIR
+    found = discovery.find(data_dir)
+    if found is None:
+        if args.data_dir is not None or not _has_aws_credentials():
+            raise UserError(
+                f"no running local stack ({data_dir / discovery.FILE_NAME} missing or stale) and no AWS "
+                "settings: start `framewatch up` (or pass --data-dir), or give --stream with AWS credentials"
+            )
+        return  # AWS: the default stream name of a deployed stack
+    os.environ.update(discovery.environment(found))
+    args.stream = found["stream"]
+    args.bucket = args.bucket or found.get("bucket")
+    print(f"framewatch capture: sending to the local stack at {found['endpoint_url']}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
+    discover_local_stack(args)
     options = options_from_args(args)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

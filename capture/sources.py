@@ -283,6 +283,41 @@ class VideoFileSource:
                 return
 
 
+class KinesisVideoSource(OpenCvLiveSource):
+    """``kvs://STREAM_NAME``: an existing Kinesis Video Stream, read as HLS (LIVE) by OpenCV's FFmpeg.
+
+    Each (re)connect asks for a fresh streaming-session URL, which expires; sampling, the motion gate
+    and reconnects are those of every live source."""
+
+    def __init__(
+        self,
+        camera_id: str,
+        stream_name: str,
+        reconnect: ReconnectSettings,
+        on_event: Callable[[str], None] | None = None,
+    ) -> None:
+        if not stream_name or "/" in stream_name:
+            raise UserError(f"camera {camera_id}: give the Kinesis Video Stream as kvs://STREAM_NAME")
+        super().__init__(camera_id, f"kvs://{stream_name}", reconnect, on_event)
+        self.stream_name = stream_name
+        self.description = f"Kinesis Video Stream {stream_name}"
+
+    def _hint(self) -> str:
+        return (
+            f"check that stream {self.stream_name} exists and a producer is sending to it "
+            "(aws kinesisvideo describe-stream), and the AWS credentials and region"
+        )
+
+    def _connect(self) -> Iterator[np.ndarray]:
+        from framewatch.aws.kinesis_video import KinesisVideoUnavailable, hls_url
+
+        try:
+            self._target = hls_url(self.stream_name)
+        except KinesisVideoUnavailable as exc:
+            raise StreamUnavailable(f"{self.description}: {exc}") from None
+        return super()._connect()
+
+
 def make_source(
     camera: CameraSettings, reconnect: ReconnectSettings, on_event: Callable[[str], None] | None = None
 ) -> FrameSource:
@@ -295,9 +330,11 @@ def make_source(
         return MjpegSource(camera.id, spec, reconnect, on_event)
     if lowered.startswith(("rtsp://", "rtsps://")):
         return OpenCvLiveSource(camera.id, spec, reconnect, on_event)
+    if lowered.startswith("kvs://"):
+        return KinesisVideoSource(camera.id, spec[len("kvs://") :], reconnect, on_event)
     if "://" in spec:
         raise UserError(
             f"camera {camera.id}: unsupported source {redact_url(spec)}; use a camera "
-            "index, an http(s):// MJPEG URL, an rtsp:// URL or a video file path"
+            "index, an http(s):// MJPEG URL, an rtsp:// URL, kvs://STREAM or a video file path"
         )
     return VideoFileSource(camera.id, Path(spec).expanduser(), camera.loop, camera.as_fast_as_possible)

@@ -158,6 +158,23 @@
     // Refresh "x s ago" of tiles that did not change.
     wall.querySelectorAll("time").forEach((t) => { t.textContent = ago(t.getAttribute("datetime")); });
     $("camera-empty").hidden = cameras.length > 0;
+    await refreshCaptureStats();
+  }
+
+  // Cameras that `framewatch up --cameras` runs: only the embedded stack answers this path.
+  async function refreshCaptureStats() {
+    let running = [];
+    try {
+      ({ cameras: running } = await FW.api("/local/cameras"));
+    } catch {
+      running = [];
+    }
+    const table = $("capture-stats");
+    table.tBodies[0].replaceChildren(...running.map((c) => el("tr", { "data-camera": c.camera_id },
+      el("td", {}, c.camera_id), el("td", {}, c.state), el("td", { class: "sent" }, String(c.sent_per_minute)),
+      el("td", {}, String(c.gated_per_minute)), el("td", {}, c.last_frame_at ? ago(c.last_frame_at) : "—"),
+      el("td", { class: "restarts" }, String(c.restarts)), el("td", { class: "problem" }, c.last_error || ""))));
+    table.hidden = running.length === 0;
   }
 
   const recent = { ids: new Set(), next: null, camera: "" };

@@ -7,6 +7,7 @@ Items come back as plain dicts (numbers as int/float, string sets as lists). Cli
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -344,16 +345,22 @@ class AwsStore:
 
     # --- executions -----------------------------------------------------------------------
 
-    def execution(self, arn: str) -> tuple[Item, list[Item]] | None:
-        """DescribeExecution + the full history; None when Step Functions does not know it. An Express
-        execution on AWS has neither: it is read back from the workflow's log group instead."""
-        if ":express:" in arn and self.settings.execution_log_group:
+    def execution(self, arn: str, since: datetime | None = None) -> tuple[Item, list[Item]] | None:
+        """An ended execution read back from the workflow's log group (the only place an Express
+        execution's history is kept, on AWS and in the embedded stack alike; ``since`` bounds the read);
+        otherwise DescribeExecution + the full history (a Standard workflow, or one still running).
+        None when neither knows it."""
+        if self.settings.execution_log_group:
             try:
-                return stepfunctions.history_in_log_group(self.settings.execution_log_group, arn)
+                found = stepfunctions.history_in_log_group(self.settings.execution_log_group, arn, since)
             except ClientError as exc:
-                if _error_code(exc) == "ResourceNotFoundException":
-                    return None
-                raise Unavailable(f"CloudWatch Logs refused: {_error_code(exc) or exc}") from exc
+                if _error_code(exc) != "ResourceNotFoundException":
+                    raise Unavailable(f"CloudWatch Logs refused: {_error_code(exc) or exc}") from exc
+                found = None
+            if found is not None:
+                return self._with_definition(*found)
+            if ":express:" in arn:  # Step Functions never knows an Express execution
+                return None
         sfn = client("stepfunctions")
         try:
             desc = sfn.describe_execution(executionArn=arn)
@@ -369,4 +376,14 @@ class AwsStore:
             ):
                 return None
             raise Unavailable(f"Step Functions refused: {_error_code(exc) or exc}") from exc
+        return self._with_definition(dict(desc), events)
+
+    def _with_definition(self, desc: Item, events: list[Item]) -> tuple[Item, list[Item]]:
+        """The execution plus its workflow's ASL for the graph view; the history alone if the
+        state machine cannot be described (gone, or no states:DescribeStateMachine permission)."""
+        try:
+            machine = stepfunctions.describe(str(desc.get("stateMachineArn")))
+            desc = {**desc, "definition": machine.get("definition")}
+        except (ClientError, ValueError):
+            pass
         return desc, events

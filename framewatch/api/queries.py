@@ -501,4 +501,6 @@ def shape_execution(desc: Mapping[str, Any]) -> dict[str, Any]:
         "output": desc.get("output"),
         "error": desc.get("error"),
         "cause": desc.get("cause"),
+        # The workflow's ASL (the graph view draws it), when the state machine could be described.
+        "definition": desc.get("definition"),
     }

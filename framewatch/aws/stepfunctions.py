@@ -13,6 +13,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from framewatch.aws import logs
 from framewatch.aws.clients import client
 from framewatch.core.console import express_execution_url
 
@@ -76,6 +77,9 @@ def executions(arn: str, since: datetime, limit: int, failed_only: bool) -> list
     """Executions that ended since ``since``, newest first: ListExecutions where Step Functions keeps
     them (Standard workflows, emulators), otherwise the workflow's CloudWatch Logs group (Express)."""
     sfn = client("stepfunctions")
+    group = log_group_of(describe(arn))
+    if group is not None:  # where the history really is: the emulator forgets ended executions too
+        return executions_in_log_group(group, since, limit, failed_only)
     found: list[Execution] = []
     request: dict[str, Any] = {"stateMachineArn": arn}
     if failed_only:
@@ -92,12 +96,9 @@ def executions(arn: str, since: datetime, limit: int, failed_only: bool) -> list
     except ClientError as exc:
         if _code(exc) != NOT_LISTABLE:
             raise
-        group = log_group_of(describe(arn))
-        if group is None:
-            raise LookupError(
-                f"{arn} is an Express workflow without a log group; its executions are not kept anywhere"
-            ) from exc
-        return executions_in_log_group(group, since, limit, failed_only)
+        raise LookupError(
+            f"{arn} is an Express workflow without a log group; its executions are not kept anywhere"
+        ) from exc
     return found
 
 
@@ -135,26 +136,19 @@ _STATUS = {
 
 
 def history_in_log_group(
-    group: str, execution_arn: str
+    group: str, execution_arn: str, since: datetime | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     """One Express execution read back from its workflow's log group (Logging level ALL), shaped as
     DescribeExecution and GetExecutionHistory answer for Standard workflows, which Express ones do
-    not support. None when the log group holds no line of it (past retention, or never logged)."""
+    not support. ``since`` (say, the frame's capture time) bounds how far back the group is read.
+    None when the log group holds no line of it (past retention, not ended yet, or never logged)."""
     pattern = f'{{ $.execution_arn = "{execution_arn}" }}'
-    entries: list[dict[str, Any]] = []
-    pages = (
-        client("logs").get_paginator("filter_log_events").paginate(logGroupName=group, filterPattern=pattern)
-    )
-    for page in pages:
-        for event in page.get("events", []):
-            try:
-                entry = json.loads(event["message"])
-            except (ValueError, TypeError):
-                continue
-            if isinstance(entry, dict) and entry.get("execution_arn") == execution_arn:
-                entries.append(
-                    {**entry, "_ms": int(entry.get("event_timestamp") or event.get("timestamp") or 0)}
-                )
+    start_ms = int(since.timestamp() * 1000) if since else None
+    entries = [
+        entry
+        for entry in logs.entries(group, pattern, f'"{execution_arn}"', start_ms)
+        if entry.get("execution_arn") == execution_arn
+    ]
     if not entries:
         return None
     entries.sort(key=lambda e: (e["_ms"], int(e.get("id") or 0)))
@@ -167,13 +161,14 @@ def history_in_log_group(
                 "previousEventId": int(entry.get("previous_event_id") or 0),
                 "type": kind,
                 "timestamp": datetime.fromtimestamp(entry["_ms"] / 1000, UTC),
-                f"{kind[:1].lower()}{kind[1:]}EventDetails": entry.get("details") or {},
+                _details_key(kind): entry.get("details") or {},
             }
         )
     started = next((e for e in entries if e.get("type") == "ExecutionStarted"), entries[0])
     final = next((e for e in reversed(entries) if e.get("type") in _STATUS), None)
     final_details = (final or {}).get("details") or {}
     # arn:aws:states:<region>:<account>:express:<state machine>:<execution name>:<id>
+    # (the emulator's: ...:execution:<state machine>:<execution name>)
     parts = execution_arn.split(":")
     desc: dict[str, Any] = {
         "executionArn": execution_arn,
@@ -190,44 +185,40 @@ def history_in_log_group(
     return desc, events
 
 
+def _details_key(kind: str) -> str:
+    """GetExecutionHistory's key for an event type's details (every *StateEntered shares one)."""
+    for suffix in ("StateEntered", "StateExited"):
+        if kind.endswith(suffix) and kind != suffix:
+            kind = suffix
+    return f"{kind[:1].lower()}{kind[1:]}EventDetails"
+
+
 def executions_in_log_group(group: str, since: datetime, limit: int, failed_only: bool) -> list[Execution]:
     """The final events of an Express workflow's executions from its log group (one JSON object
     per history event, ``type`` ``ExecutionFailed`` and so on)."""
     wanted = ("ExecutionFailed",) if failed_only else FINAL_TYPES
     # Starts too: the console link of an Express execution needs its start date.
     pattern = '?"ExecutionFailed" ?"ExecutionStarted"' if failed_only else ""
+    contains = '"Execution'
     found: list[Execution] = []
     started: dict[str, datetime] = {}
-    pages = (
-        client("logs")
-        .get_paginator("filter_log_events")
-        .paginate(logGroupName=group, startTime=int(since.timestamp() * 1000), filterPattern=pattern)
-    )
-    for page in pages:
-        for event in page.get("events", []):
-            try:
-                entry = json.loads(event["message"])
-            except (ValueError, TypeError):
-                continue
-            if not isinstance(entry, dict):
-                continue
-            stamp = entry.get("event_timestamp") or event.get("timestamp")
-            if entry.get("type") == "ExecutionStarted" and stamp:
-                started[str(entry.get("execution_arn", ""))] = datetime.fromtimestamp(int(stamp) / 1000, UTC)
-            if entry.get("type") not in wanted:
-                continue
-            details = entry.get("details") or {}
-            stopped = datetime.fromtimestamp(int(stamp) / 1000, UTC) if stamp else None
-            found.append(
-                Execution(
-                    str(entry.get("execution_arn", "")),
-                    _STATUS[entry["type"]],
-                    stopped,
-                    str(details.get("error", "")),
-                    str(details.get("cause", "")),
-                    group,
-                )
+    for entry in logs.entries(group, pattern, contains, int(since.timestamp() * 1000)):
+        when = datetime.fromtimestamp(entry["_ms"] / 1000, UTC) if entry["_ms"] else None
+        if entry.get("type") == "ExecutionStarted" and when:
+            started[str(entry.get("execution_arn", ""))] = when
+        if entry.get("type") not in wanted:
+            continue
+        details = entry.get("details") or {}
+        found.append(
+            Execution(
+                str(entry.get("execution_arn", "")),
+                _STATUS[entry["type"]],
+                when,
+                str(details.get("error", "")),
+                str(details.get("cause", "")),
+                group,
             )
+        )
     found = [replace(f, started_at=started.get(f.execution_arn)) for f in found]
     found.sort(key=lambda f: f.stopped_at or datetime.min.replace(tzinfo=UTC), reverse=True)
     return found[:limit]

@@ -18,6 +18,13 @@ def register(subparsers: Any) -> None:
     up.add_argument("--template", type=Path, default=None, help="SAM template to run (default template.yaml)")
     up.add_argument("--ui-port", type=int, default=8080, help="port of the web UI (0 picks one)")
     up.add_argument(
+        "--cameras",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="camera file (`cameras:` list, as `framewatch capture --config` reads) to run inside `up`",
+    )
+    up.add_argument(
         "--snapshot-interval",
         type=float,
         default=5.0,
@@ -41,8 +48,34 @@ def register(subparsers: Any) -> None:
     alerts.set_defaults(func=_alerts)
 
 
+DRAIN_SECONDS = 6.0  # in-flight batches get this long at a stop; the snapshot and the rest fit in 10 s
+
+
+def _stop_on_signal() -> Any:
+    """An event set by the first Ctrl+C or SIGTERM; from then on a second one leaves at once."""
+    import os
+    import signal
+    import threading
+
+    stop = threading.Event()
+
+    def first(signum: int, frame: object) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, second)
+        signal.signal(signal.SIGTERM, second)
+
+    def second(signum: int, frame: object) -> None:
+        print("stopping now, without the last snapshot (second signal)", flush=True)
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, first)
+    signal.signal(signal.SIGTERM, first)
+    return stop
+
+
 def _up(args: argparse.Namespace) -> int:
-    from framewatch.embedded.demo import _wait_for_interrupt
+    from capture import discovery
+    from framewatch.embedded.retention import SWEEP_SECONDS
     from framewatch.embedded.stack import DEFAULT_WATCHLIST, EmbeddedStack, StackOptions
     from framewatch.embedded.template import TEMPLATE
 
@@ -52,8 +85,14 @@ def _up(args: argparse.Namespace) -> int:
         template=args.template or TEMPLATE,
         ui_port=args.ui_port,
         snapshot_interval=args.snapshot_interval,
+        retention_interval=SWEEP_SECONDS,
+        watch=True,
+        notify=lambda line: print(line, flush=True),
     )
-    with EmbeddedStack(options) as stack:
+    cameras = _camera_options(args.cameras) if args.cameras else None  # a bad file stops here
+    stack = EmbeddedStack(options).start()
+    supervisor = None
+    try:
         for pipe in stack.pipes:  # a failed or timed-out execution is shown as it happens
             pipe.on_execution_failed = lambda failure: print(failure.describe(), flush=True)
         print(f"framewatch is up (stack {options.stack_name}, data in {options.data_dir})")
@@ -67,7 +106,24 @@ def _up(args: argparse.Namespace) -> int:
         if stack.ui is not None:
             print(f"web UI: {stack.ui.ui_url}  (the page keeps the key from this address)")
         print(f"function logs (as CloudWatch Logs would keep them): {options.data_dir / 'logs'}")
-        print("send frames from another terminal with:")
+        found = discovery.write(
+            options.data_dir,
+            {
+                "endpoint_url": stack.moto_url,
+                "stream": stack.stream_name,
+                "bucket": stack.media_bucket,
+                "ui_url": f"{stack.ui.url}/" if stack.ui is not None else None,
+                "api_key": stack.ui.api_key if stack.ui is not None else None,
+                "region": options.region,
+            },
+        )
+        print(f"send frames from another terminal with (it finds this stack through {found}):")
+        default_dir = options.data_dir.resolve() == discovery.DEFAULT_DATA_DIR.resolve()
+        print(
+            "  framewatch capture VIDEO_OR_URL --camera cam1"
+            + ("" if default_dir else f" --data-dir {options.data_dir}")
+        )
+        print("or, with the endpoint spelled out:")
         print(
             f"  AWS_ENDPOINT_URL={stack.moto_url} AWS_ACCESS_KEY_ID=framewatch-local "
             f"AWS_SECRET_ACCESS_KEY=framewatch-local AWS_DEFAULT_REGION={options.region} \\"
@@ -76,9 +132,44 @@ def _up(args: argparse.Namespace) -> int:
             f"  framewatch capture VIDEO_OR_URL --camera cam1 --stream {stack.stream_name} "
             f"--bucket {stack.media_bucket}"
         )
+        if cameras is not None:
+            supervisor = _start_cameras(stack, cameras)
+            names = ", ".join(camera.id for camera in cameras.cameras)
+            print(f"cameras running inside up: {names} (per-camera figures on the web UI's live page)")
+        print("saved edits of statemachines/*.asl.json and of the watch list are checked, then applied")
+        stop = _stop_on_signal()  # before saying so: a signal right after the line must stop cleanly
         print("press Ctrl+C to stop", flush=True)
-        _wait_for_interrupt()
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        discovery.remove(options.data_dir)
+        if supervisor is not None:
+            print("stopping: cameras…", flush=True)
+            supervisor.stop(flush_seconds=1.0)
+        stack.stop(emit=lambda line: print(line, flush=True), drain_seconds=DRAIN_SECONDS)
+    print("stopped", flush=True)
     return 0
+
+
+def _camera_options(path: Path) -> Any:
+    from capture.config import load_config_file, validate_options
+
+    options = validate_options(load_config_file(path), f"camera file {path}")
+    return options.model_copy(update={"status": False, "dry_run": None})
+
+
+def _start_cameras(stack: Any, options: Any) -> Any:
+    """Every camera of the file under supervision, sending to this stack's stream."""
+    from capture.sinks import KinesisSink
+    from capture.supervisor import CameraSupervisor
+
+    producer = options.producer.model_copy(update={"stream": stack.stream_name, "bucket": stack.media_bucket})
+    options = options.model_copy(update={"producer": producer})
+    supervisor = CameraSupervisor(options, KinesisSink(stack.stream_name, stack.media_bucket)).start()
+    stack.camera_report = supervisor.report
+    return supervisor
 
 
 def _demo(args: argparse.Namespace) -> int:

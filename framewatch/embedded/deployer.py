@@ -87,6 +87,8 @@ class Deployed:
     types: dict[str, str] = field(default_factory=dict)
     functions: dict[str, dict[str, Any]] = field(default_factory=dict)  # function name → props
     pipes: dict[str, dict[str, Any]] = field(default_factory=dict)  # logical id → resolved props
+    # logical id → resolved DefinitionSubstitutions (a live edit of the ASL file is resolved the same way)
+    substitutions: dict[str, dict[str, str]] = field(default_factory=dict)
     served_locally: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
 
@@ -465,7 +467,21 @@ class Deployer:
             "roleArn": props["RoleArn"],
             "type": props.get("StateMachineType", "STANDARD"),
         }
+        logging_config = props.get("LoggingConfiguration")
+        if logging_config:  # where the history goes: the embedded stack writes it there (execution_logs)
+            request["loggingConfiguration"] = {
+                "level": logging_config.get("Level", "OFF"),
+                "includeExecutionData": bool(logging_config.get("IncludeExecutionData", False)),
+                "destinations": [
+                    {"cloudWatchLogsLogGroup": {"logGroupArn": d["CloudWatchLogsLogGroup"]["LogGroupArn"]}}
+                    for d in logging_config.get("Destinations", [])
+                    if "CloudWatchLogsLogGroup" in d
+                ],
+            }
         arn = client("stepfunctions").create_state_machine(**request)["stateMachineArn"]
+        self.out.substitutions[logical] = {
+            str(k): str(v) for k, v in props.get("DefinitionSubstitutions", {}).items()
+        }
         self._set(logical, arn, Arn=arn, Name=name)
 
     def _create_Events_Rule(self, logical: str, props: dict[str, Any]) -> None:

@@ -152,6 +152,7 @@ class LocalPipe:
         self.last_error: str | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._in_flight = 0
         self.execution_bound = EXPRESS_MAX_SECONDS + GRACE_SECONDS
         # Called (from a pipe thread) for each execution that fails or times out, as it happens.
         self.on_execution_failed: Callable[[ExecutionFailure], None] | None = None
@@ -174,10 +175,20 @@ class LocalPipe:
             self._threads.append(thread)
             thread.start()
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Stop reading and starting batches; wait up to ``timeout`` s in all for the batches in flight
+        to finish. A batch still running then is abandoned unchecked-pointed: the next start reads it
+        again (at-least-once). True when every thread ended."""
         self._stop.set()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(thread.is_alive() for thread in self._threads)
+
+    @property
+    def in_flight(self) -> int:
+        """Batches being delivered right now (enrichment or workflow running)."""
+        return self._in_flight
 
     def wait_idle(self, expected_records: int, timeout: float | None = None) -> bool:
         """True once ``expected_records`` records went through (or to the DLQ). Without ``timeout`` it
@@ -269,6 +280,10 @@ class LocalPipe:
                 if self._stop.is_set():
                     return
                 continue
+            if self._stop.is_set():
+                return  # stopping: batches not started are read again at the next start
+            with self._stats_lock:
+                self._in_flight += 1
             try:
                 self._process(shard_id, batch)
                 position = progress.complete([r["SequenceNumber"] for r in batch])
@@ -282,6 +297,9 @@ class LocalPipe:
                 self._crashed = True
                 self._stop.set()
                 raise
+            finally:
+                with self._stats_lock:
+                    self._in_flight -= 1
 
     # ------------------------------------------------------------------ one batch
     def _process(self, shard_id: str, records: list[dict[str, Any]]) -> None:

@@ -16,8 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from framewatch.aws import clients
-from framewatch.embedded import emulator_speedups, lambda_runtime, rules, snapshot
+from framewatch.aws import clients, logs
+from framewatch.embedded import (
+    emulator_speedups,
+    emulator_storage,
+    execution_logs,
+    lambda_runtime,
+    retention,
+    rules,
+    snapshot,
+)
 from framewatch.embedded.deployer import Deployed, Deployer
 from framewatch.embedded.pipe import LocalPipe
 from framewatch.embedded.template import REPO_ROOT, TEMPLATE, translate
@@ -26,6 +34,7 @@ from framewatch.workflows.validate import check_template_workflows
 
 DEFAULT_WATCHLIST = REPO_ROOT / "config" / "watchlist.yaml"
 ALERT_SINK_QUEUE = "framewatch-local-alert-sink"
+CAMERAS_PATH = "/api/local/cameras"  # what `up --cameras` runs; not part of the frames API on AWS
 
 # The emulator's fake account; boto3 only needs something to sign with.
 _FAKE_CREDENTIALS = {
@@ -52,6 +61,12 @@ class StackOptions:
     snapshot_interval: float | None = None
     ui_host: str = "127.0.0.1"
     ui_port: int = 0
+    # Seconds between passes that expire what the template's lifecycle rules, TTL and retention say;
+    # None runs no pass on its own (``stack.retention.sweep()`` still does one).
+    retention_interval: float | None = None
+    # Apply saved edits of the ASL files and the watch list while running (`up`); lines go to ``notify``.
+    watch: bool = False
+    notify: Callable[[str], None] | None = None
 
 
 def _read_watchlist(path: Path) -> str:
@@ -110,7 +125,16 @@ class EmbeddedStack:
         self.ui: Any = None
         self.ui_port = 0
         self.snapshotter: snapshot.Snapshotter | None = None
+        self.retention: retention.RetentionSweeper | None = None
+        self.live_reload: Any = None
+        # Per-camera figures of the cameras `up --cameras` runs (the web UI's live page shows them).
+        self.camera_report: Callable[[], list[dict[str, Any]]] | None = None
         self.restored: dict[str, int] = {}
+        self.restore_seconds = 0.0
+        self.objects_restore_seconds = 0.0
+        self.objects_restore: threading.Thread | None = None
+        # Ended executions' history, as the workflow's log group would hold it (then forgotten).
+        self.execution_logs = execution_logs.ExecutionLogs(options.data_dir / "log-groups")
         self._moto: Any = None
         self._vision: subprocess.Popen[str] | None = None
         self._saved_env: dict[str, str | None] = {}
@@ -134,6 +158,9 @@ class EmbeddedStack:
             if self.options.snapshot_interval:
                 self._restore_and_keep_snapshots(self.options.snapshot_interval)
             self._start_pipes()
+            self._start_retention()
+            if self.options.watch:
+                self._start_live_reload()
             if self.options.serve_ui:
                 self._start_ui()
         except BaseException:
@@ -157,6 +184,8 @@ class EmbeddedStack:
 
         for noisy in ("werkzeug", "moto", "botocore.credentials"):
             logging.getLogger(noisy).setLevel(logging.CRITICAL)
+        # Object bodies and stream records on disk, not in this process (bounded by retention).
+        emulator_storage.install(self.data_dir / "emulator")
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
@@ -181,6 +210,9 @@ class EmbeddedStack:
             timeout=10,
         ).raise_for_status()
         self.runtime.capture_output(self.data_dir / "logs")  # like CloudWatch Logs, one file per function
+        # Workflow history is read from the log group's files, as it is read from CloudWatch Logs on AWS.
+        self._set_env({logs.LOG_DIR_ENV: str(self.execution_logs.root)})
+        execution_logs.install(self.execution_logs)
         lambda_runtime.install(self.runtime)
         rules.install(self.router)
         emulator_speedups.install()
@@ -264,7 +296,10 @@ class EmbeddedStack:
     def _subscribe_alert_sink(self) -> None:
         """Alerts go to SNS exactly as on AWS; locally a queue subscribed to the topic keeps them."""
         sqs, sns = clients.client("sqs"), clients.client("sns")
-        url = sqs.create_queue(QueueName=ALERT_SINK_QUEUE)["QueueUrl"]
+        # Kept a day, as a subscriber's queue would be; the retention sweep drops older ones.
+        url = sqs.create_queue(QueueName=ALERT_SINK_QUEUE, Attributes={"MessageRetentionPeriod": "86400"})[
+            "QueueUrl"
+        ]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(
             TopicArn=self.resource("AlertTopic"),
@@ -279,9 +314,70 @@ class EmbeddedStack:
         folder = self.data_dir / "snapshot"
         tables = {logical: self.resource(logical) for logical in snapshot.TABLES}
         rules = list(self.deployed.by_type("AWS::Events::Rule").values())
-        self.restored = snapshot.restore(folder, tables, self.media_bucket, rules)
+        started = time.monotonic()
+        self.restored = snapshot.restore(folder, tables, self.options.region)
+        self.restore_seconds = time.monotonic() - started
         self.snapshotter = snapshot.Snapshotter(folder, tables, self.media_bucket, interval)
+        self.snapshotter.objects_ready.clear()  # images come back in the background, newest first
+
+        def restore_objects() -> None:
+            try:
+                count = snapshot.restore_objects(folder, self.media_bucket, rules, self.options.region)
+                self.restored["objects"] = count
+                self.objects_restore_seconds = time.monotonic() - started
+            finally:
+                assert self.snapshotter is not None
+                self.snapshotter.objects_ready.set()
+
+        self.objects_restore = threading.Thread(target=restore_objects, name="restore-objects", daemon=True)
+        self.objects_restore.start()
         self.snapshotter.start()
+
+    def _start_retention(self) -> None:
+        assert self.deployed
+        groups = {
+            str(group["logGroupName"]): int(group["retentionInDays"])
+            for group in clients.client("logs").describe_log_groups().get("logGroups", [])
+            if group.get("retentionInDays")
+        }
+        self.retention = retention.RetentionSweeper(
+            bucket=self.media_bucket,
+            tables=list(self.deployed.by_type("AWS::DynamoDB::Table").values()),
+            stream=self.stream_name,
+            log_root=self.execution_logs.root,
+            log_groups=groups,
+            sink_queue_url=self.alert_sink_url,
+            region=self.options.region,
+            interval=self.options.retention_interval or retention.SWEEP_SECONDS,
+        )
+        if self.options.retention_interval:
+            self.retention.start()
+
+    def _start_live_reload(self) -> None:
+        from framewatch.embedded.live_reload import LiveReload, workflow_applier
+        from framewatch.embedded.template import load_sam
+
+        assert self.deployed
+        self.live_reload = LiveReload(self.options.notify or (lambda line: None))
+        root = self.options.template.parent
+        for logical, resource in load_sam(self.options.template).get("Resources", {}).items():
+            uri = resource.get("Properties", {}).get("DefinitionUri")
+            if resource.get("Type") == "AWS::Serverless::StateMachine" and isinstance(uri, str):
+                arn = self.resource(logical)
+                substitutions = self.deployed.substitutions.get(logical, {})
+                self.live_reload.watch(root / uri, workflow_applier(arn, root / uri, substitutions))
+        self.live_reload.watch(self.options.watchlist, self._apply_watchlist)
+        self.live_reload.start()
+
+    def _apply_watchlist(self, text: str) -> str:
+        from framewatch.logic import evaluate
+
+        try:
+            self.upload_watchlist(self.options.watchlist)
+        except UserError as exc:
+            raise UserError(f"edit refused, the running watch list is kept: {exc}") from exc
+        evaluate._cache.clear()  # read it on the next frame, not within 30 s as on Lambda
+        return f"applied {self.options.watchlist}: the next frame is evaluated against it"
 
     def _start_pipes(self) -> None:
         assert self.deployed
@@ -297,8 +393,8 @@ class EmbeddedStack:
     def _start_ui(self) -> None:
         from framewatch.api import local_server
 
-        # Express history is in CloudWatch Logs on AWS (the template links the console); here the
-        # emulator keeps it, and the UI's own page shows it.
+        # Express history is in CloudWatch Logs on AWS (the template links the console); here it is in
+        # the log group's local files, and the UI's own page shows it.
         self._set_env({"EXECUTION_URL_TEMPLATE": "/executions.html?arn={execution_arn}"})
         self.ui = local_server.serve_in_thread(
             host=self.options.ui_host, port=self.ui_port, handler=self._api_handler()
@@ -310,6 +406,13 @@ class EmbeddedStack:
         name, arn = self.resource("FramesApiFunction"), self.deployed.attrs["FramesApiFunction"]["Arn"]
 
         def invoke(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            if event.get("path") == CAMERAS_PATH and event.get("httpMethod") == "GET":
+                # Cameras run inside `up` only: the embedded stack answers this one path itself.
+                return {
+                    "statusCode": 200,
+                    "headers": {"Content-Type": "application/json"},
+                    "body": json.dumps({"cameras": self.camera_report() if self.camera_report else []}),
+                }
             payload, errored = self.runtime.invoke(name, arn, event)
             if errored:
                 raise RuntimeError(f"frames API function failed: {payload[:300]}")
@@ -322,6 +425,13 @@ class EmbeddedStack:
         assert self.deployed, "stack not started"
         return self.deployed.physical(logical_id)
 
+    def objects_restored(self, timeout: float | None = None) -> bool:
+        """Wait until the snapshot's objects are back in the bucket (they come back after start)."""
+        if self.objects_restore is not None:
+            self.objects_restore.join(timeout)
+            return not self.objects_restore.is_alive()
+        return True
+
     @property
     def media_bucket(self) -> str:
         return self.resource("MediaBucket")
@@ -331,21 +441,39 @@ class EmbeddedStack:
         return self.resource("FramesStream")
 
     # ------------------------------------------------------------------ stop
-    def stop(self) -> None:
-        for pipe in self.pipes:
-            pipe.stop()
+    def stop(self, emit: Callable[[str], None] | None = None, drain_seconds: float = 30.0) -> None:
+        """Stop everything; batches in flight get ``drain_seconds`` to finish, then the last snapshot
+        is taken. ``emit`` hears what is going on (``framewatch up`` prints it)."""
+        say = emit or (lambda line: None)
+        if self.live_reload is not None:
+            self.live_reload.stop_event.set()
+        if self.retention is not None:
+            self.retention.stop_event.set()  # a pass under way ends on its own; nothing to wait for
+        if self.pipes:
+            in_flight = sum(pipe.in_flight for pipe in self.pipes)
+            say(f"stopping: draining {in_flight} batch{'es' if in_flight != 1 else ''}…")
+            started = time.monotonic()
+            for pipe in self.pipes:
+                if not pipe.stop(max(0.0, drain_seconds - (time.monotonic() - started))):
+                    say("stopping: a batch did not finish in time; it is read again at the next start")
         if self.snapshotter is not None:
-            self.snapshotter.stop()
+            say("stopping: saving the last snapshot…")
+            self.snapshotter.stop(timeout=drain_seconds)
+            if self.snapshotter.last_error:
+                say(f"could not save the last snapshot: {self.snapshotter.last_error}")
+            else:
+                say(f"saved snapshot: {self.snapshotter.saved.get('FramesTable', 0)} frames")
         if self.ui is not None:
             self.ui.stop()
         if self._vision is not None and self._vision.poll() is None:
             self._vision.terminate()
             try:
-                self._vision.wait(10)
+                self._vision.wait(3)
             except subprocess.TimeoutExpired:
                 self._vision.kill()
         if self._moto is not None:
             self._moto.stop()
+        execution_logs.install(None)
         self.runtime.release_output()
         for key, value in self._saved_env.items():
             if value is None:

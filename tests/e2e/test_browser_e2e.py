@@ -203,3 +203,27 @@ def test_a_tile_links_to_the_workflow_execution_that_analysed_it(
     for state in ("Detect labels", "Find and identify faces", "Record frame", "Track objects", "Send alert"):
         expect(page.locator("#exec-events tr", has_text=state).first).to_be_attached()
     shot(page, "execution", full_page=False)  # the history of a 5-frame batch is ~15 000 px long
+
+
+def test_the_execution_graph_marks_the_path_after_the_emulator_forgot_it(
+    page: Any, stack: EmbeddedStack, driveway: report.FrameRow
+) -> None:
+    """History comes from the log group's files: the emulator no longer knows the execution."""
+    from botocore.exceptions import ClientError
+
+    stack.execution_logs.forget(older_than=0)
+    with pytest.raises(ClientError, match="ExecutionDoesNotExist"):
+        client("stepfunctions").describe_execution(executionArn=driveway.execution_id)
+    page.goto(f"{stack.ui.url}/executions.html?arn={driveway.execution_id}")
+    expect(page.locator("#exec-summary")).to_contain_text("SUCCEEDED")
+    graph = page.locator("#graph-canvas")
+    for state in ("Where did the frames come from?", "Analyze each frame", "Record frame", "Track objects"):
+        expect(graph.locator(f'.graph-state.visited[data-state="{state}"]')).to_have_count(1)
+    for state in ("Describe uploaded photo", "Send frame to dead-letter queue"):
+        expect(graph.locator(f'.graph-state[data-state="{state}"]')).not_to_have_class(re.compile("visited"))
+    expect(graph.locator(".graph-state.failed")).to_have_count(0)
+    graph.locator('.graph-box[data-state="Record frame"]').click()
+    expect(page.locator("#state-detail h3")).to_have_text("Record frame")
+    expect(page.locator("#state-detail .state-input").first).to_contain_text("frame_id")
+    expect(page.locator("#state-detail .state-output").first).to_contain_text("frame_id")
+    shot(page, "execution-graph", full_page=False)

@@ -142,7 +142,7 @@ def test_capture_of_a_missing_file_names_it(tmp_path: Path) -> None:
         (
             "ftp://127.0.0.1/cam",
             "framewatch: error: camera x: unsupported source ftp://127.0.0.1/cam; use a camera index, an "
-            "http(s):// MJPEG URL, an rtsp:// URL or a video file path",
+            "http(s):// MJPEG URL, an rtsp:// URL, kvs://STREAM or a video file path",
         ),
     ],
     ids=["mjpeg-unreachable", "rtsp-unreachable", "unknown-scheme"],

@@ -60,6 +60,7 @@ def test_data_survives_a_restart_and_enrollment_is_not_replayed(tmp_path) -> Non
             TableName=second.resource("PeopleTable"), Key={"person_id": {"S": "grace-hopper"}}
         )["Item"]
         assert person["status"]["S"] == "enrolled"
+        assert second.objects_restored(timeout=60)  # images come back in the background, newest first
         images = client("s3").list_objects_v2(Bucket=second.media_bucket)["Contents"]
         assert {o["Key"] for o in images} >= {
             "enroll/grace-hopper/a.jpg",

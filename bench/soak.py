@@ -1,0 +1,201 @@
+"""`make soak` / `python -m bench soak --minutes M --fps F`: `framewatch up` left running.
+
+Starts `framewatch up --cameras` with one camera looping bikes.mp4 at F frames/s (motion gate off, so
+every sampled frame is sent: the worst case), samples every process's RSS (up and the vision service)
+every 10 s, and at the end reads the workflow's log group files for the lag of every frame (capture
+time to the end of the execution that analysed it). Then measures a restore of 50 000 frames.
+Writes the figures under ``soak`` in bench/results/latest.json and prints one table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bench import restore
+from framewatch.media import clip_path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_SECONDS = 10.0
+TARGETS = {
+    "soak_rss_slope_mb_per_hour": ("RSS slope of up over the second half (MB/hour)", "< 20"),
+    "p95_lag_s": ("capture -> analysed, p95 (s)", "< 2"),
+    "restore_50k_s": ("restore of 50 000 frames (s)", "< 15"),
+}
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def _du_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
+def _slope_per_hour(samples: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (seconds, MB) in MB/hour."""
+    if len(samples) < 2:
+        return 0.0
+    n = len(samples)
+    mean_t = sum(t for t, _ in samples) / n
+    mean_v = sum(v for _, v in samples) / n
+    var = sum((t - mean_t) ** 2 for t, _ in samples)
+    cov = sum((t - mean_t) * (v - mean_v) for t, v in samples)
+    return cov / var * 3600 if var else 0.0
+
+
+def _lags(log_root: Path) -> list[float]:
+    """Seconds from each frame's capture time to the end of the execution that analysed it."""
+    started: dict[str, list[str]] = {}
+    ended: dict[str, int] = {}
+    for path in log_root.rglob("*.jsonl"):
+        for line in path.read_text().splitlines():
+            entry = json.loads(line)
+            arn = entry.get("execution_arn", "")
+            if entry.get("type") == "ExecutionStarted":
+                frames = json.loads((entry.get("details") or {}).get("input") or "[]")
+                started[arn] = [f.get("captured_at") for f in frames if isinstance(f, dict)]
+            elif entry.get("type") == "ExecutionSucceeded":
+                ended[arn] = int(entry["event_timestamp"])
+    lags = []
+    for arn, stamps in started.items():
+        if arn in ended:
+            for stamp in stamps:
+                if stamp:
+                    captured = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+                    lags.append(ended[arn] / 1000 - captured)
+    return lags
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def run(minutes: float, fps: float) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix="framewatch-soak-"))
+    data = folder / "data"
+    cameras = folder / "cameras.yaml"
+    cameras.write_text(
+        f"cameras:\n  - id: soak\n    source: {clip_path('bikes.mp4')}\n    loop: true\n    fps: {fps}\n"
+        "    motion: {enabled: false}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    up = subprocess.Popen(
+        [sys.executable, "-m", "framewatch.cli", "up", "--data-dir", str(data), "--ui-port", "0",
+         "--cameras", str(cameras)],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert up.stdout is not None
+    output: list[str] = []
+    for line in up.stdout:
+        output.append(line.rstrip())
+        if line.startswith("press Ctrl+C"):
+            break
+    else:
+        raise SystemExit("up did not start:\n" + "\n".join(output[-20:]))
+    threading.Thread(target=lambda: [output.append(x.rstrip()) for x in up.stdout or []], daemon=True).start()
+    info = json.loads((data / "stack.json").read_text())
+    pids = {"up": up.pid, **{f"child-{pid}": pid for pid in _children(up.pid)}}
+
+    def cameras_report() -> dict[str, Any]:
+        request = urllib.request.Request(
+            info["ui_url"] + "api/local/cameras", headers={"x-api-key": info["api_key"]}
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return dict(json.load(answer)["cameras"][0])
+
+    started = time.monotonic()
+    disk_start = _du_mb(data)
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in pids}
+    try:
+        while time.monotonic() - started < minutes * 60:
+            now = time.monotonic() - started
+            for name, pid in pids.items():
+                samples[name].append((now, _rss_mb(pid)))
+            print(
+                f"  {now / 60:5.1f} min  up RSS {samples['up'][-1][1]:7.1f} MB", file=sys.stderr, flush=True
+            )
+            time.sleep(SAMPLE_SECONDS)
+        for name, pid in pids.items():
+            samples[name].append((time.monotonic() - started, _rss_mb(pid)))
+        sent = cameras_report()["frames_sent"]
+    finally:
+        stop_at = time.monotonic()
+        up.send_signal(signal.SIGTERM)
+        up.wait(60)
+    stop_s = time.monotonic() - stop_at
+    lags = _lags(data / "log-groups")
+    half = minutes * 60 / 2
+    result: dict[str, Any] = {
+        "minutes": minutes,
+        "fps": fps,
+        "rss_start_mb": {name: round(s[0][1], 1) for name, s in samples.items()},
+        "rss_end_mb": {name: round(s[-1][1], 1) for name, s in samples.items()},
+        "soak_rss_slope_mb_per_hour": round(_slope_per_hour([s for s in samples["up"] if s[0] >= half]), 1),
+        "rss_slope_mb_per_hour_by_process": {
+            name: round(_slope_per_hour([x for x in s if x[0] >= half]), 1) for name, s in samples.items()
+        },
+        "frames_sent": sent,
+        "frames_analysed": len(lags),
+        "p95_lag_s": round(_percentile(lags, 0.95), 2),
+        "p50_lag_s": round(_percentile(lags, 0.5), 2),
+        "disk_growth_mb": round(_du_mb(data) - disk_start, 1),
+        "stop_s": round(stop_s, 1),
+        "stop_output": [
+            line for line in output if line.startswith(("stopping", "saved snapshot", "stopped"))
+        ],
+    }
+    result["restore_50k_s"] = restore.measure(50_000, 0)["restore_s"]
+    return result
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench soak", description=__doc__)
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--fps", type=float, default=5.0)
+    args = parser.parse_args(argv)
+    result = run(args.minutes, args.fps)
+    for key, (label, target) in TARGETS.items():
+        print(f"{label:52} {result[key]:>10}  {target}")
+    for key in ("frames_sent", "frames_analysed", "p50_lag_s", "disk_growth_mb", "stop_s"):
+        print(f"{key:52} {result[key]:>10}")
+    print(f"{'RSS at start (MB)':52} {json.dumps(result['rss_start_mb'])}")
+    print(f"{'RSS at end (MB)':52} {json.dumps(result['rss_end_mb'])}")
+    RESULTS.mkdir(exist_ok=True)
+    latest = RESULTS / "latest.json"
+    merged = json.loads(latest.read_text()) if latest.exists() else {}
+    merged["soak"] = result  # beside `make bench`'s figures, not instead of them
+    latest.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
+    print(f"written to {latest} (key soak)")
+    return 0

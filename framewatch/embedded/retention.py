@@ -1,0 +1,175 @@
+"""What AWS expires on its own, the embedded stack expires too, so a week-long `up` stays bounded.
+
+A periodic sweep applies what the template declares, read back through the AWS APIs: the media
+bucket's lifecycle rules (``frames/`` after ``FrameRetentionDays``, ``claim-check/`` after a day),
+each table's TTL attribute (items whose ``expires_at`` passed), the log groups' ``RetentionInDays``
+(the execution history files, one per day). Two things have no API to expire them and live only in
+the emulator's memory: Kinesis records past the stream's retention period (24 h, as AWS keeps them)
+and the SNS sink queue's messages past their retention period; for those the sweep trims moto's own
+lists, guarded (an emulator without them is left alone and the sweep says so once).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from framewatch.aws import logs
+from framewatch.aws.clients import client
+from framewatch.embedded import emulator_storage
+
+LOG = logging.getLogger(__name__)
+SWEEP_SECONDS = 300.0  # AWS itself expires within hours to days; every 5 minutes bounds the growth
+
+
+class RetentionSweeper(threading.Thread):
+    def __init__(
+        self,
+        *,
+        bucket: str,
+        tables: list[str],
+        stream: str,
+        log_root: Path,
+        log_groups: dict[str, int],
+        sink_queue_url: str | None = None,
+        region: str = "us-east-1",
+        interval: float = SWEEP_SECONDS,
+    ) -> None:
+        super().__init__(name="retention-sweeper", daemon=True)
+        self.bucket, self.tables, self.stream = bucket, tables, stream
+        self.log_root, self.log_groups = log_root, log_groups
+        self.sink_queue_url, self.region, self.interval = sink_queue_url, region, interval
+        self.stop_event = threading.Event()
+        self.totals: dict[str, int] = {}
+        self.last_error: str | None = None
+
+    def run(self) -> None:
+        while not self.stop_event.wait(self.interval):
+            self.sweep()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.join(30)
+
+    def sweep(self, now: datetime | None = None) -> dict[str, int]:
+        """One pass; returns what it deleted per kind (also added to ``totals``)."""
+        now = now or datetime.now(UTC)
+        done: dict[str, int] = {}
+        for kind, step in (
+            ("objects", self._expire_objects),
+            ("items", self._expire_items),
+            ("log_files", self._expire_log_files),
+            ("stream_records", self._trim_stream),
+            ("sink_messages", self._trim_sink),
+        ):
+            try:
+                done[kind] = step(now)
+            except Exception as exc:  # the emulator may be stopping; the next pass tries again
+                self.last_error = f"{kind}: {type(exc).__name__}: {exc}"
+                done[kind] = 0
+        for kind, count in done.items():
+            self.totals[kind] = self.totals.get(kind, 0) + count
+        return done
+
+    # ---------------------------------------------------------------- through the AWS APIs
+    def _expire_objects(self, now: datetime) -> int:
+        s3 = client("s3")
+        rules = s3.get_bucket_lifecycle_configuration(Bucket=self.bucket).get("Rules", [])
+        deleted = 0
+        for rule in rules:
+            days = (rule.get("Expiration") or {}).get("Days")
+            if rule.get("Status") != "Enabled" or not days:
+                continue
+            prefix = (rule.get("Filter") or {}).get("Prefix", rule.get("Prefix", ""))
+            cutoff = now - timedelta(days=int(days))
+            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+            expired = [o["Key"] for p in pages for o in p.get("Contents", []) if o["LastModified"] < cutoff]
+            for start in range(0, len(expired), 1000):
+                chunk = [{"Key": key} for key in expired[start : start + 1000]]
+                s3.delete_objects(Bucket=self.bucket, Delete={"Objects": chunk, "Quiet": True})
+            deleted += len(expired)
+        return deleted
+
+    def _expire_items(self, now: datetime) -> int:
+        dynamodb = client("dynamodb")
+        deleted = 0
+        for table in self.tables:
+            ttl = dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+            if ttl.get("TimeToLiveStatus") != "ENABLED":
+                continue
+            keys = [
+                k["AttributeName"] for k in dynamodb.describe_table(TableName=table)["Table"]["KeySchema"]
+            ]
+            names = {f"#k{n}": key for n, key in enumerate(keys)}
+            pages = dynamodb.get_paginator("scan").paginate(
+                TableName=table,
+                FilterExpression="#ttl < :now",
+                ProjectionExpression=", ".join(names),
+                ExpressionAttributeNames={**names, "#ttl": ttl["AttributeName"]},
+                ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}},
+            )
+            expired = [item for page in pages for item in page.get("Items", [])]
+            for start in range(0, len(expired), 25):
+                request: dict[str, Any] = {
+                    table: [{"DeleteRequest": {"Key": key}} for key in expired[start : start + 25]]
+                }
+                while request:
+                    request = dynamodb.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+            deleted += len(expired)
+        return deleted
+
+    def _expire_log_files(self, now: datetime) -> int:
+        deleted = 0
+        for group, days in self.log_groups.items():
+            oldest = f"{now - timedelta(days=days):%Y-%m-%d}.jsonl"
+            for path in logs.group_folder(self.log_root, group).glob("*.jsonl"):
+                if path.name < oldest:
+                    path.unlink(missing_ok=True)
+                    deleted += 1
+        return deleted
+
+    # ---------------------------------------------------------------- emulator memory (guarded)
+    def _trim_stream(self, now: datetime) -> int:
+        try:
+            from moto.kinesis.models import kinesis_backends
+
+            stream = kinesis_backends["123456789012"][self.region].streams[self.stream]
+            shards = list(stream.shards.values())
+            hours = int(stream.retention_period_hours)
+        except (ImportError, KeyError, AttributeError):
+            return 0
+        cutoff = now.timestamp() - hours * 3600
+        trimmed = 0
+        for shard in shards:
+            records = shard.records
+            kept = OrderedDict((seq, r) for seq, r in list(records.items()) if r.created_at >= cutoff)
+            if len(kept) != len(records):
+                trimmed += len(records) - len(kept)
+                shard.records = kept  # one swap: a reader iterating the old dict is not disturbed
+        if emulator_storage.segments is not None:  # the trimmed records' data on disk
+            emulator_storage.segments.drop_before(cutoff)
+        return trimmed
+
+    def _trim_sink(self, now: datetime) -> int:
+        if not self.sink_queue_url:
+            return 0
+        try:
+            from moto.sqs.models import sqs_backends
+
+            name = self.sink_queue_url.rsplit("/", 1)[1]
+            queue = sqs_backends["123456789012"][self.region].queues[name]
+            period = int(queue.message_retention_period)
+            messages, lock = queue._messages, queue._messages_lock
+        except (ImportError, KeyError, AttributeError):
+            return 0
+        cutoff_ms = (now.timestamp() - period) * 1000
+        with lock:
+            kept = [m for m in messages if (m.sent_timestamp or 0) >= cutoff_ms]
+            trimmed = len(messages) - len(kept)
+            if trimmed:
+                queue._messages = kept
+        return trimmed
