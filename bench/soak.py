@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -178,6 +179,7 @@ def run(minutes: float, fps: float, snapshot_interval: float = 5.0) -> dict[str,
         ],
     }
     result["restore_50k_s"] = restore.measure(50_000, 0)["restore_s"]
+    shutil.rmtree(folder, ignore_errors=True)
     return result
 
 
