@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -102,7 +103,7 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
 
 
-def run(minutes: float, fps: float) -> dict[str, Any]:
+def run(minutes: float, fps: float, snapshot_interval: float = 5.0) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="framewatch-soak-"))
     data = folder / "data"
     cameras = folder / "cameras.yaml"
@@ -113,7 +114,7 @@ def run(minutes: float, fps: float) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     up = subprocess.Popen(
         [sys.executable, "-m", "framewatch.cli", "up", "--data-dir", str(data), "--ui-port", "0",
-         "--cameras", str(cameras)],
+         "--cameras", str(cameras), "--snapshot-interval", str(snapshot_interval)],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     assert up.stdout is not None
@@ -160,6 +161,7 @@ def run(minutes: float, fps: float) -> dict[str, Any]:
     result: dict[str, Any] = {
         "minutes": minutes,
         "fps": fps,
+        "snapshot_interval_s": snapshot_interval,
         "rss_start_mb": {name: round(s[0][1], 1) for name, s in samples.items()},
         "rss_end_mb": {name: round(s[-1][1], 1) for name, s in samples.items()},
         "soak_rss_slope_mb_per_hour": round(_slope_per_hour([s for s in samples["up"] if s[0] >= half]), 1),
@@ -177,6 +179,7 @@ def run(minutes: float, fps: float) -> dict[str, Any]:
         ],
     }
     result["restore_50k_s"] = restore.measure(50_000, 0)["restore_s"]
+    shutil.rmtree(folder, ignore_errors=True)
     return result
 
 
@@ -184,8 +187,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench soak", description=__doc__)
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--fps", type=float, default=5.0)
+    parser.add_argument("--snapshot-interval", type=float, default=5.0, help="up's (default 5 s)")
     args = parser.parse_args(argv)
-    result = run(args.minutes, args.fps)
+    result = run(args.minutes, args.fps, args.snapshot_interval)
     for key, (label, target) in TARGETS.items():
         print(f"{label:52} {result[key]:>10}  {target}")
     for key in ("frames_sent", "frames_analysed", "p50_lag_s", "disk_growth_mb", "stop_s"):

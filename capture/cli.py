@@ -254,8 +254,11 @@ def discover_local_stack(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    discover_local_stack(args)
-    options = options_from_args(args)
+    options = options_from_args(args)  # a bad option is named first, whatever the destination
+    if args.stream is None:
+        discover_local_stack(args)
+        if args.stream is not None:  # found a local stack: its stream and bucket
+            options = options_from_args(args)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="framewatch capture: %(message)s",

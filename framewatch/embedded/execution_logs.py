@@ -5,8 +5,8 @@ Step Functions API keeps nothing. moto keeps every execution (its whole event hi
 state's input and output) in its state machine's ``executions`` list for as long as the process
 lives, which grew ``framewatch up`` by about 0.35 MB per frame. Here, when an execution of a state
 machine whose ``loggingConfiguration`` names a log group ends, its history is appended to that
-group's local file as the vended log lines (``framewatch.aws.logs`` reads them back), and a few
-seconds later (the Pipe is still asking DescribeExecution for the result meanwhile) the emulator
+group's local file as the vended log lines (``framewatch.aws.logs`` reads them back), and a
+minute later (the Pipe is still asking DescribeExecution for the result meanwhile) the emulator
 drops it. Standard workflows without logging keep their history in the emulator, as on AWS.
 
 The one patch is on moto's ``BaseExecutionWorkerCommunication.terminated`` (moto 5.2.5), which every
@@ -29,8 +29,9 @@ from framewatch.aws import logs
 
 LOG = logging.getLogger(__name__)
 
-# Long enough for the Pipe's DescribeExecution poll (every <= 50 ms) and its history read on failure.
-RETAIN_SECONDS = 10.0
+# Long enough for the Pipe's DescribeExecution poll (every <= 50 ms, but a starved machine may stall
+# it for seconds) and its history read on failure; ~60 executions at 5 fps, a constant.
+RETAIN_SECONDS = 60.0
 
 
 def vended_lines(execution_arn: str, events: list[dict[str, Any]], include_data: bool) -> list[str]:

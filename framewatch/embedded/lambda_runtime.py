@@ -18,6 +18,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,7 +107,8 @@ class LocalLambdaRuntime:
         self._handlers: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
         self._modules: dict[Path, ModuleType] = {}
         self._lock = threading.Lock()
-        self.invocations: list[Invocation] = []
+        # The latest calls (bench reads their timings); bounded, as `up` runs for weeks.
+        self.invocations: deque[Invocation] = deque(maxlen=100_000)
         self.fault: Callable[[str, Any], None] | None = None  # tests inject failures here
         self.logs: FunctionLogs | None = None
 

@@ -5,7 +5,8 @@ bucket's lifecycle rules (``frames/`` after ``FrameRetentionDays``, ``claim-chec
 each table's TTL attribute (items whose ``expires_at`` passed), the log groups' ``RetentionInDays``
 (the execution history files, one per day). Two things have no API to expire them and live only in
 the emulator's memory: Kinesis records past the stream's retention period (24 h, as AWS keeps them)
-and the SNS sink queue's messages past their retention period; for those the sweep trims moto's own
+and the SNS sink queue's messages past their retention period (and CloudWatch data points older than
+3 hours, which Kinesis reports on every PutRecords); for those the sweep trims moto's own
 lists, guarded (an emulator without them is left alone and the sweep says so once).
 """
 
@@ -23,7 +24,8 @@ from framewatch.aws.clients import client
 from framewatch.embedded import emulator_storage
 
 LOG = logging.getLogger(__name__)
-SWEEP_SECONDS = 300.0  # AWS itself expires within hours to days; every 5 minutes bounds the growth
+SWEEP_SECONDS = 300.0
+METRIC_HOURS = 3  # AWS itself expires within hours to days; every 5 minutes bounds the growth
 
 
 class RetentionSweeper(threading.Thread):
@@ -65,6 +67,7 @@ class RetentionSweeper(threading.Thread):
             ("log_files", self._expire_log_files),
             ("stream_records", self._trim_stream),
             ("sink_messages", self._trim_sink),
+            ("metric_points", self._trim_metrics),
         ):
             try:
                 done[kind] = step(now)
@@ -153,6 +156,26 @@ class RetentionSweeper(threading.Thread):
         if emulator_storage.segments is not None:  # the trimmed records' data on disk
             emulator_storage.segments.drop_before(cutoff)
         return trimmed
+
+    def _trim_metrics(self, now: datetime) -> int:
+        """Kinesis reports every PutRecords to CloudWatch (several data points each); CloudWatch keeps
+        points of a period under a minute for 3 hours, and so does the emulator now."""
+        try:
+            from moto.cloudwatch.models import cloudwatch_backends
+
+            backend = cloudwatch_backends["123456789012"][self.region]
+            points = backend.metric_data
+        except (ImportError, KeyError, AttributeError):
+            return 0
+        cutoff = now - timedelta(hours=METRIC_HOURS)
+
+        def when(point: Any) -> datetime:
+            stamp = getattr(point, "timestamp", None) or now
+            return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)  # the emulator's are naive UTC
+
+        kept = [p for p in list(points) if when(p) >= cutoff]
+        backend.metric_data = kept  # one swap, as for the stream
+        return len(points) - len(kept)
 
     def _trim_sink(self, now: datetime) -> int:
         if not self.sink_queue_url:

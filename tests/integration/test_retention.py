@@ -49,6 +49,7 @@ def test_expired_frames_objects_records_and_logs_are_deleted(stack, pipeline: Pi
     assert "enroll/ada/photo.jpg" in _keys(stack)  # no lifecycle rule for enrollment photos
     assert later["items"] >= 1  # the analysed frame's own TTL has passed too
     assert later["stream_records"] >= 1
+    assert later["metric_points"] >= 1  # Kinesis's CloudWatch data points, kept 3 hours
     kinesis = client("kinesis")
     shard = kinesis.list_shards(StreamName=stack.stream_name)["Shards"][0]["ShardId"]
     iterator = kinesis.get_shard_iterator(

@@ -70,6 +70,13 @@ class Up:
             self.process.wait(10)
 
 
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def _frames(info: dict[str, str]) -> int:
     dynamodb = boto3.client(
         "dynamodb",
@@ -132,6 +139,12 @@ def test_capture_finds_up_and_sigterm_leaves_a_snapshot_that_restores(tmp_path: 
         assert time.monotonic() - started < 2
         assert again.process.returncode == 130
         assert "stopping now, without the last snapshot (second signal)" in again.rest()
+        vision = [p for p in Path("/proc").glob("[0-9]*/cmdline") if str(data_dir / "vision") in _read(p)]
+        deadline = time.monotonic() + 5
+        while vision and time.monotonic() < deadline:  # the vision service went with it
+            time.sleep(0.2)
+            vision = [p for p in vision if p.exists()]
+        assert not vision
     finally:
         again.kill()
 
