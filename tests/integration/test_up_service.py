@@ -195,7 +195,7 @@ def test_up_runs_the_camera_file_and_the_live_page_shows_each_camera(tmp_path: P
         assert rows["yard"]["restarts"] >= 2 and "missing.mp4" in rows["yard"]["last_error"]
         assert _wait_frames(info, 3)  # what door sent went through the workflow
 
-        page.goto(info["ui_url"])
+        page.goto(f"{info['ui_url']}#key={info['api_key']}")  # as `up` prints it: the page keeps the key
         stats = page.locator("#capture-stats")
         expect(stats.locator('tr[data-camera="door"] .sent')).not_to_have_text("0")
         expect(stats.locator('tr[data-camera="yard"] .problem')).to_contain_text("missing.mp4")
