@@ -25,7 +25,8 @@ _PER_SERVICE = {"rekognition": _NO_SDK_RETRY, "s3": _S3}
 def client(service: str) -> Any:
     """The process-wide client for ``service``; endpoints come from the environment only."""
     with _lock:  # boto3's default session is not safe to use from several threads at once
-        return boto3.session.Session().client(service, config=_PER_SERVICE.get(service, _CONFIG))
+        # The stubs type each service's client by its literal name; this cache serves every service.
+        return boto3.session.Session().client(service, config=_PER_SERVICE.get(service, _CONFIG))  # type: ignore[call-overload]
 
 
 def reset() -> None:

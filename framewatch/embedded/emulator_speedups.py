@@ -71,7 +71,7 @@ def install() -> None:
     ExecutionWorker._get_evaluation_entrypoint = entrypoint  # type: ignore[method-assign]
 
     original = boto_client.boto_client_for
-    clients: dict[tuple[str, str, str], Any] = {}
+    clients: dict[tuple[str, str, str, str], Any] = {}
     lock = threading.Lock()
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:

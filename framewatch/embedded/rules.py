@@ -59,7 +59,7 @@ def install(router: RuleRouter) -> None:
     if getattr(original, "_framewatch", False):
         original = original.__wrapped__  # type: ignore[attr-defined]
 
-    def send_to_targets(self: Any, event: dict[str, Any], transform_input: bool = True) -> None:
+    def send_to_targets(self: Any, event: Any, transform_input: bool = True) -> None:
         states = [t for t in self.targets if ":states:" in t["Arn"]]
         others = [t for t in self.targets if t not in states]
         if others:
@@ -85,4 +85,4 @@ def install(router: RuleRouter) -> None:
 
     send_to_targets._framewatch = True  # type: ignore[attr-defined]
     send_to_targets.__wrapped__ = original  # type: ignore[attr-defined]
-    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign, assignment]

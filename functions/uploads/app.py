@@ -6,9 +6,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.parser import event_parser
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from framewatch.logic.events import ObjectCreatedEvent
 from framewatch.logic.uploads import describe_upload
 from framewatch.settings import pipeline_settings
 
@@ -18,8 +18,8 @@ tracer = Tracer()
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@event_parser(model=EventBridgeModel)
-def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> list[dict[str, Any]]:
+@event_parser(model=ObjectCreatedEvent)
+def lambda_handler(event: ObjectCreatedEvent, context: LambdaContext) -> list[dict[str, Any]]:
     detail = event.detail
-    ref = describe_upload(detail["bucket"]["name"], detail["object"]["key"], event.time, pipeline_settings())
+    ref = describe_upload(detail.bucket.name, detail.object.key, event.time, pipeline_settings())
     return [ref.model_dump()]
