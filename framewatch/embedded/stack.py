@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from framewatch.aws import clients
-from framewatch.embedded import emulator_speedups, lambda_runtime, rules, snapshot
+from framewatch.embedded import lambda_runtime, moto_hooks, rules, snapshot
 from framewatch.embedded.deployer import Deployed, Deployer
 from framewatch.embedded.pipe import LocalPipe
 from framewatch.embedded.template import REPO_ROOT, TEMPLATE, translate
@@ -181,9 +181,7 @@ class EmbeddedStack:
             timeout=10,
         ).raise_for_status()
         self.runtime.capture_output(self.data_dir / "logs")  # like CloudWatch Logs, one file per function
-        lambda_runtime.install(self.runtime)
-        rules.install(self.router)
-        emulator_speedups.install()
+        moto_hooks.install(self.runtime, self.router)
 
     def _start_vision(self) -> None:
         env = {**os.environ, "AWS_ENDPOINT_URL_S3": self.moto_url, "PYTHONUNBUFFERED": "1"}
