@@ -74,10 +74,10 @@ def _environment_changed() -> None:
     the watch list); a new environment is a cold start for them, as on Lambda, or a stack started after
     another one in the same process would keep the first one's endpoints, queue URLs and parameters."""
     from framewatch.logic import evaluate
-    from framewatch.settings import pipeline_settings
+    from framewatch.settings import forget_settings
 
     clients.reset()
-    pipeline_settings.cache_clear()
+    forget_settings()
     evaluate._cache.clear()
 
 

@@ -8,9 +8,10 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from framewatch.aws.rekognition import RekognitionVision
 from framewatch.logic.enroll import enroll_face
 from framewatch.logic.events import ObjectCreatedEvent
-from framewatch.settings import pipeline_settings
+from framewatch.settings import EnrollSettings, settings_for
 
 logger = Logger()
 tracer = Tracer()
@@ -20,6 +21,9 @@ tracer = Tracer()
 @tracer.capture_lambda_handler
 @event_parser(model=ObjectCreatedEvent)
 def lambda_handler(event: ObjectCreatedEvent, context: LambdaContext) -> dict[str, Any]:
-    outcome = enroll_face(event.detail.bucket.name, event.detail.object.key, pipeline_settings())
+    detail = event.detail
+    outcome = enroll_face(
+        detail.bucket.name, detail.object.key, RekognitionVision(), settings_for(EnrollSettings)
+    )
     logger.info("enrollment", extra=outcome)
     return outcome

@@ -40,19 +40,25 @@ def test_localstack_parameters_leave_out_the_pipe_and_the_collection_and_set_the
     }
     assert {"FramesPipe", "FramesPipeRole", "FacesCollection"} <= skipped
     functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    # Only the functions that call Rekognition are given its endpoint.
     endpoints = {
         resolved.resolve(f["Properties"]["Environment"]["Variables"]["AWS_ENDPOINT_URL_REKOGNITION"])
         for f in functions
+        if "AWS_ENDPOINT_URL_REKOGNITION" in f["Properties"]["Environment"]["Variables"]
     }
     assert endpoints == {"http://host.docker.internal:4599"}
 
 
 def test_on_aws_the_functions_keep_the_real_rekognition_endpoint() -> None:
     deployer = Deployer(translate(), "fw", "us-east-1", {})
-    for resource in deployer.template["Resources"].values():
-        if resource["Type"] == "AWS::Lambda::Function":
-            endpoint = resource["Properties"]["Environment"]["Variables"]["AWS_ENDPOINT_URL_REKOGNITION"]
+    callers = set()
+    for logical, resource in deployer.template["Resources"].items():
+        variables = resource.get("Properties", {}).get("Environment", {}).get("Variables", {})
+        if resource["Type"] == "AWS::Lambda::Function" and "AWS_ENDPOINT_URL_REKOGNITION" in variables:
+            callers.add(logical)
+            endpoint = variables["AWS_ENDPOINT_URL_REKOGNITION"]
             assert deployer.resolve({"AWS_ENDPOINT_URL_REKOGNITION": endpoint}) == {}  # NoValue: left out
+    assert callers == {"DetectLabelsFunction", "IdentifyFacesFunction", "EnrollFunction", "FramesApiFunction"}
 
 
 @pytest.fixture(scope="module")

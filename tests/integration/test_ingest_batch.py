@@ -1,5 +1,6 @@
-"""Ingest against emulated S3 and SQS (moto): only a frame's own content makes a dead letter; an S3
-fault fails the whole batch (so the Pipe retries it) and sends nothing to the queue."""
+"""Ingest through its S3 and SQS adapters against emulated S3 and SQS (moto): only a frame's own
+content makes a dead letter; an S3 fault fails the whole batch (so the Pipe retries it) and sends
+nothing to the queue."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from framewatch.aws import clients
+from framewatch.aws.s3 import S3Objects
+from framewatch.aws.sqs import SqsDeadLetters
 from framewatch.core.frame_record import FrameRecord, claim_check_key
-from framewatch.logic.ingest import dead_letter_body, ingest_batch, stream_records
+from framewatch.logic.ingest import dead_letter, ingest_batch, stream_records
 from framewatch.settings import PipelineSettings
 
 from ..support.frames import ClipFrames
@@ -91,14 +94,14 @@ def test_bad_content_is_set_aside_with_its_reason_and_the_rest_is_stored(
         pipes_record(frame(3, image=base64.b64encode(b"\xff\xd8\xff" + b"x" * 40).decode()), 3),
         pipes_record(json.dumps({**json.loads(frame(4)), "v": 2}).encode(), 4),
     ]
-    batch = ingest_batch(stream_records(event), settings)
+    batch = ingest_batch(stream_records(event), S3Objects(), settings)
     assert [ref.frame_id for ref in batch.refs] == ["porch-1"]
     reasons = {r["kinesis"]["sequenceNumber"]: reason for r, reason in batch.rejected}
     assert reasons["2"].startswith("FrameRecordError: record is not JSON")
     assert reasons["3"].startswith("PoisonFrame: corrupt JPEG")
     assert "unsupported record version 2" in reasons["4"]
     for record, reason in batch.rejected:
-        dead_letter_body(record, reason, settings)
+        dead_letter(record, reason, SqsDeadLetters(settings.dead_letter_queue_url))
     assert sorted(b["sequence_number"] for b in dead_letters(settings)) == ["2", "3", "4"]
 
 
@@ -111,12 +114,12 @@ def test_an_s3_throttle_fails_the_whole_batch_and_dead_letters_nothing(
         throttled_s3(clients.client("s3"), "PutObject", times=6) as throttle,
         pytest.raises(ClientError) as raised,
     ):
-        ingest_batch(stream_records(event), settings)
+        ingest_batch(stream_records(event), S3Objects(), settings)
     assert raised.value.response["Error"]["Code"] == "SlowDown"
     assert throttle.answered == 6  # the SDK's retries were used before giving up
     assert dead_letters(settings) == []  # neither the throttled frames nor the poison record
 
-    retried = ingest_batch(stream_records(event), settings)  # the Pipe's retry: all frames saved
+    retried = ingest_batch(stream_records(event), S3Objects(), settings)  # the Pipe's retry: all frames saved
     assert [ref.frame_id for ref in retried.refs] == ["porch-0", "porch-1", "porch-2"]
     assert len(retried.rejected) == 1
 
@@ -126,7 +129,9 @@ def test_a_claim_checked_frame_is_copied_to_its_frames_key(
 ) -> None:
     key = claim_check_key("porch", "porch-7")
     boto3.client("s3").put_object(Bucket=BUCKET, Key=key, Body=jpeg)
-    batch = ingest_batch(stream_records([pipes_record(frame(7, image=None, s3_key=key), 7)]), settings)
+    batch = ingest_batch(
+        stream_records([pipes_record(frame(7, image=None, s3_key=key), 7)]), S3Objects(), settings
+    )
     (ref,) = batch.refs
     assert ref.s3_key.startswith("frames/porch/") and ref.s3_key != key
     stored = boto3.client("s3").get_object(Bucket=BUCKET, Key=ref.s3_key)["Body"].read()
