@@ -10,12 +10,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from framewatch.api.queries import Unavailable
 from framewatch.api.settings import ApiSettings
 from framewatch.aws import stepfunctions
-from framewatch.aws.clients import client
+from framewatch.aws.clients import ClientError, client
 
 Item = dict[str, Any]
 

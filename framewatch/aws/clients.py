@@ -9,6 +9,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+# The SDK's error type, re-exported so that code outside aws/ never imports botocore itself.
+from botocore.exceptions import ClientError as ClientError
+
 _lock = threading.Lock()
 
 # Adaptive retries absorb throttling at the SDK level; workflow Retry handles what is left.

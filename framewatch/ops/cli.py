@@ -150,9 +150,8 @@ def _pipe(args: argparse.Namespace) -> int:
 
 
 def _dlq_url(resources: Any) -> str:
-    from botocore.exceptions import ClientError
-
     from framewatch.aws import maintenance
+    from framewatch.aws.clients import ClientError
     from framewatch.errors import UserError
 
     try:
@@ -262,9 +261,7 @@ def _outputs(args: argparse.Namespace) -> int:
 
 
 def _create_collection(args: argparse.Namespace) -> int:
-    from botocore.exceptions import ClientError
-
-    from framewatch.aws.clients import client
+    from framewatch.aws.clients import ClientError, client
 
     _region(args)
     rekognition = client("rekognition")  # AWS_ENDPOINT_URL_REKOGNITION: the vision service

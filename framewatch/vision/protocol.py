@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from framewatch.core.labels import label_for_coco
 from framewatch.vision import images
 from framewatch.vision.collections import FaceStore, StoredFace, new_face
 from framewatch.vision.errors import (
@@ -25,6 +24,7 @@ from framewatch.vision.errors import (
     UnknownOperationException,
 )
 from framewatch.vision.faces import Face, FaceEngine, pose, quality, similarity
+from framewatch.vision.labels import label_for_coco
 from framewatch.vision.objects import Detection, Detector, confidence
 
 FACE_MODEL_VERSION = "6.0"
