@@ -23,6 +23,7 @@ up: install
 test: install
 	@bash .ci/ensure-chromium
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 # The smoke suite against a deployed stack (FRAMEWATCH_STACK=<name>, the usual AWS credentials).
@@ -34,6 +35,7 @@ test-deployed: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python -m bench

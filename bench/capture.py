@@ -36,7 +36,7 @@ FRAMES = 300
 def synthetic_clip(path: Path, frames: int = FRAMES, size: tuple[int, int] = (640, 480)) -> Path:
     """A 25 fps MJPG .avi: a textured background with a box moving across it."""
     width, height = size
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (width, height))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 25.0, (width, height))
     rng = np.random.default_rng(1)
     background = cv2.GaussianBlur(rng.integers(0, 255, (height, width, 3), np.uint8), (0, 0), 4)
     for index in range(frames):
@@ -117,7 +117,7 @@ def _gating_ratio_static() -> float:
     cv2.setRNGSeed(5)
     gated = 0
     for index in range(FRAMES):
-        cv2.randn(noise, (0, 0, 0), (10, 10, 10))
+        cv2.randn(noise, (0, 0, 0), (10, 10, 10))  # type: ignore[call-overload]  # stubs lack int16 dst
         gated += not gate.should_send(cv2.add(scene, noise, dtype=cv2.CV_8U), index / 25)
     return gated / FRAMES
 

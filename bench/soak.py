@@ -85,7 +85,9 @@ def _lags(log_root: Path) -> list[float]:
             arn = entry.get("execution_arn", "")
             if entry.get("type") == "ExecutionStarted":
                 frames = json.loads((entry.get("details") or {}).get("input") or "[]")
-                started[arn] = [f.get("captured_at") for f in frames if isinstance(f, dict)]
+                started[arn] = [
+                    str(f["captured_at"]) for f in frames if isinstance(f, dict) and f.get("captured_at")
+                ]
             elif entry.get("type") == "ExecutionSucceeded":
                 ended[arn] = int(entry["event_timestamp"])
     lags = []
@@ -125,7 +127,12 @@ def run(minutes: float, fps: float, snapshot_interval: float = 5.0) -> dict[str,
             break
     else:
         raise SystemExit("up did not start:\n" + "\n".join(output[-20:]))
-    threading.Thread(target=lambda: [output.append(x.rstrip()) for x in up.stdout or []], daemon=True).start()
+
+    def keep_output() -> None:
+        for line in up.stdout or []:
+            output.append(line.rstrip())
+
+    threading.Thread(target=keep_output, daemon=True).start()
     info = json.loads((data / "stack.json").read_text())
     pids = {"up": up.pid, **{f"child-{pid}": pid for pid in _children(up.pid)}}
 

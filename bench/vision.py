@@ -87,8 +87,8 @@ def run() -> dict[str, float]:
     import numpy as np
     from botocore.config import Config
 
+    from framewatch.vision.detectors import load_detector
     from framewatch.vision.faces import FaceEngine
-    from framewatch.vision.objects import load_detector
 
     street = _jpeg(_frame("bikes.mp4", 190))
     face = _jpeg(_frame("carphone_pristine.mp4", 0))

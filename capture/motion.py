@@ -53,6 +53,7 @@ class MotionGate:
         foreground = cv2.morphologyEx(foreground, cv2.MORPH_OPEN, self._kernel)
         if not self._mask_area:
             return 0.0
+        assert self._mask is not None  # _prepare built it
         changed = cv2.countNonZero(cv2.bitwise_and(foreground, self._mask))
         return changed / self._mask_area
 
@@ -61,7 +62,7 @@ class MotionGate:
         self.last_changed_fraction = fraction
         first = self._last_sent is None
         moved = fraction > 0 and fraction >= self.settings.min_area
-        stale = not first and capture_time - self._last_sent >= self.settings.keepalive_s
+        stale = self._last_sent is not None and capture_time - self._last_sent >= self.settings.keepalive_s
         if first or moved or stale:
             self._last_sent = capture_time
             return True

@@ -22,6 +22,7 @@ class Sampler:
         if self._next_due is not None and capture_time < self._next_due - 1e-3:
             return False
         # Keep a fixed grid so the rate does not drift below target; re-anchor after a gap.
-        late = self._next_due is None or capture_time - self._next_due >= self.period
-        self._next_due = (capture_time if late else self._next_due) + self.period
+        due = self._next_due
+        late = due is None or capture_time - due >= self.period
+        self._next_due = (capture_time if late or due is None else due) + self.period
         return True

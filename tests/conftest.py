@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +44,23 @@ def page(browser: Any) -> Iterator[Any]:
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+ClipFrames = Callable[[str, list[int]], dict[int, bytes]]
+
+
+@pytest.fixture(scope="session")
+def clip_frames() -> ClipFrames:
+    """Frames of a reference clip as JPEG bytes by index. The clip is fetched on first use, not when a
+    test module is imported, so collecting (or running one unit test) downloads nothing."""
+    from framewatch.media import clip_jpegs
+
+    cache: dict[tuple[str, tuple[int, ...]], dict[int, bytes]] = {}
+
+    def frames(name: str, indices: list[int]) -> dict[int, bytes]:
+        key = (name, tuple(indices))
+        if key not in cache:
+            cache[key] = clip_jpegs(name, indices)
+        return cache[key]
+
+    return frames

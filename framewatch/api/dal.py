@@ -11,12 +11,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from framewatch.api.queries import Unavailable
 from framewatch.api.settings import ApiSettings
 from framewatch.aws import stepfunctions
-from framewatch.aws.clients import client
+from framewatch.aws.clients import ClientError, client
 
 Item = dict[str, Any]
 

@@ -145,7 +145,9 @@ def parse_json_body(body: str | None) -> Any:
     try:
         return json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"request body is not valid JSON: {exc.msg}") from exc
+        # A body that is not UTF-8 raises UnicodeDecodeError, which has no msg.
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else exc.reason
+        raise BadRequest(f"request body is not valid JSON: {reason}") from exc
 
 
 def parse_person(body: str | None) -> PersonIn:

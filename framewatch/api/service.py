@@ -118,7 +118,7 @@ def list_cameras(store: Store, now: datetime | None = None) -> Item:
         latest = store.frames_of_camera(camera_id, None, 1)
         if latest:
             cameras.append({"camera_id": camera_id, "latest": _frame(store, latest[0])})
-    cameras.sort(key=lambda c: c["camera_id"])
+    cameras.sort(key=lambda c: str(c["camera_id"]))
     return {"cameras": cameras}
 
 

@@ -9,6 +9,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+# The SDK's error type, re-exported so that code outside aws/ never imports botocore itself.
+from botocore.exceptions import ClientError as ClientError
+
 _lock = threading.Lock()
 
 # Adaptive retries absorb throttling at the SDK level; workflow Retry handles what is left.
@@ -25,7 +28,8 @@ _PER_SERVICE = {"rekognition": _NO_SDK_RETRY, "s3": _S3}
 def client(service: str) -> Any:
     """The process-wide client for ``service``; endpoints come from the environment only."""
     with _lock:  # boto3's default session is not safe to use from several threads at once
-        return boto3.session.Session().client(service, config=_PER_SERVICE.get(service, _CONFIG))
+        # The stubs type each service's client by its literal name; this cache serves every service.
+        return boto3.session.Session().client(service, config=_PER_SERVICE.get(service, _CONFIG))  # type: ignore[call-overload]
 
 
 def reset() -> None:

@@ -20,3 +20,13 @@ def people_names(table: str, person_ids: set[str]) -> dict[str, str]:
                 names[item["person_id"]["S"]] = item.get("display_name", {}).get("S", item["person_id"]["S"])
             request = response.get("UnprocessedKeys") or {}
     return names
+
+
+class DynamoPeople:
+    """The use cases' People: the people table."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def names(self, person_ids: set[str]) -> dict[str, str]:
+        return people_names(self.table, person_ids)

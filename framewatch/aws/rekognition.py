@@ -8,9 +8,11 @@ from typing import Any
 from framewatch.aws.clients import client
 
 
-def detect_labels(bucket: str, key: str, *, max_labels: int, min_confidence: float) -> list[dict[str, Any]]:
+def detect_labels(
+    source: bytes | tuple[str, str], *, max_labels: int, min_confidence: float
+) -> list[dict[str, Any]]:
     response = client("rekognition").detect_labels(
-        Image={"S3Object": {"Bucket": bucket, "Name": key}},
+        Image=image_of(source),
         MaxLabels=max_labels,
         MinConfidence=min_confidence,
     )
@@ -48,13 +50,37 @@ def search_largest_face(
     return matches[0] if matches else None
 
 
-def index_face(bucket: str, key: str, *, collection_id: str, external_id: str) -> list[dict[str, Any]]:
+def index_face(
+    source: bytes | tuple[str, str], *, collection_id: str, external_id: str
+) -> list[dict[str, Any]]:
     response = client("rekognition").index_faces(
         CollectionId=collection_id,
-        Image={"S3Object": {"Bucket": bucket, "Name": key}},
+        Image=image_of(source),
         ExternalImageId=external_id,
         MaxFaces=1,
         QualityFilter="AUTO",
         DetectionAttributes=["DEFAULT"],
     )
     return list(response.get("FaceRecords", []))
+
+
+class RekognitionVision:
+    """The use cases' Vision over these calls."""
+
+    def detect_labels(
+        self, image: bytes | tuple[str, str], *, max_labels: int, min_confidence: float
+    ) -> list[dict[str, Any]]:
+        return detect_labels(image, max_labels=max_labels, min_confidence=min_confidence)
+
+    def detect_faces(self, image: bytes | tuple[str, str]) -> list[dict[str, Any]]:
+        return detect_faces(image)
+
+    def search_largest_face(
+        self, image: bytes | tuple[str, str], *, collection_id: str, threshold: float
+    ) -> dict[str, Any] | None:
+        return search_largest_face(image, collection_id=collection_id, threshold=threshold)
+
+    def index_face(
+        self, image: bytes | tuple[str, str], *, collection_id: str, external_id: str
+    ) -> list[dict[str, Any]]:
+        return index_face(image, collection_id=collection_id, external_id=external_id)

@@ -34,3 +34,16 @@ def presigned_get_url(bucket: str, key: str, expires_in: int = 3600) -> str:
             ExpiresIn=expires_in,
         )
     )
+
+
+class S3Objects:
+    """The use cases' ObjectStore over these helpers."""
+
+    def get_object_bytes(self, bucket: str, key: str) -> bytes:
+        return get_object_bytes(bucket, key)
+
+    def put_object(self, bucket: str, key: str, body: bytes, content_type: str) -> None:
+        put_object(bucket, key, body, content_type)
+
+    def copy_object(self, bucket: str, source_key: str, key: str) -> None:
+        copy_object(bucket, source_key, key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -22,7 +22,8 @@ _serializer = TypeSerializer()
 
 def _serialize(value: Any) -> dict[str, Any]:
     # boto3 refuses floats (binary floats are not exact); a float's shortest repr is what we mean.
-    return _serializer.serialize(Decimal(repr(value)) if isinstance(value, float) else value)
+    serialized = _serializer.serialize(Decimal(repr(value)) if isinstance(value, float) else value)
+    return cast("dict[str, Any]", serialized)
 
 
 _deserialize = TypeDeserializer().deserialize

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from framewatch.core.geometry import Box
@@ -58,7 +60,7 @@ def shows_a_person(labels: list[Label]) -> bool:
     return any(PERSON in label.names() for label in labels)
 
 
-def labels_from_rekognition(response_labels: list[dict]) -> list[Label]:
+def labels_from_rekognition(response_labels: list[dict[str, Any]]) -> list[Label]:
     """Rekognition DetectLabels ``Labels`` → our labels (boxes keep Rekognition's ratios)."""
     labels = []
     for item in response_labels:
@@ -79,11 +81,11 @@ def labels_from_rekognition(response_labels: list[dict]) -> list[Label]:
     return labels
 
 
-def box_from_rekognition(box: dict) -> Box:
+def box_from_rekognition(box: dict[str, Any]) -> Box:
     return _box(box)
 
 
-def _box(box: dict) -> Box:
+def _box(box: dict[str, Any]) -> Box:
     return Box(
         left=box.get("Left", 0.0),
         top=box.get("Top", 0.0),

@@ -7,13 +7,13 @@ import binascii
 import json
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from framewatch.core.validation import first_problem
 
-RECORD_VERSION = 1
+RECORD_VERSION: Final = 1
 CAMERA_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
 FRAME_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 _CAMERA_ID = re.compile(CAMERA_ID_PATTERN)

@@ -171,8 +171,8 @@ class CameraIncidents:
         lost = self.tracker.apply(frame, observations)
         outcome = FrameOutcome()
         for track in lost:
-            for rule_name, incident in self.state.incidents.pop(track.track_id, {}).items():
-                outcome.incidents.append(self._record(frame, track, rule_name, incident, ended=True))
+            for rule_name, ending in self.state.incidents.pop(track.track_id, {}).items():
+                outcome.incidents.append(self._record(frame, track, rule_name, ending, ended=True))
         local = datetime.fromtimestamp(frame.time, UTC).astimezone(self.context.timezone)
         for track in self.state.tracker.tracks:
             if track.status != "confirmed" or not track.seen_now:

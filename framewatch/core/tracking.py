@@ -197,7 +197,7 @@ def _pair_cost(track: Track, observation: Observation, at: float, settings: Trac
     distance = ((px - ox) ** 2 + (py - oy) ** 2) ** 0.5 / size
     if overlap < settings.match_iou and distance > settings.max_centre_distance:
         return _FORBIDDEN
-    return (1.0 - overlap) + min(distance, 10.0)
+    return float((1.0 - overlap) + min(distance, 10.0))
 
 
 def _assign(

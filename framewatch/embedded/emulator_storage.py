@@ -131,7 +131,7 @@ def install(root: Path) -> bool:
         return False
     if getattr(s3_models, "tempfile", None) is not tempfile or not hasattr(kinesis_models, "Record"):
         return False
-    s3_models.tempfile = types.SimpleNamespace(SpooledTemporaryFile=DiskBody)  # type: ignore[attr-defined]
+    s3_models.tempfile = types.SimpleNamespace(SpooledTemporaryFile=DiskBody)  # type: ignore[assignment]
 
     def get_data(record: Any) -> str:
         assert segments is not None
@@ -141,6 +141,6 @@ def install(root: Path) -> bool:
         assert segments is not None
         record._place = segments.append(value.encode() if isinstance(value, str) else value)
 
-    kinesis_models.Record.data = property(get_data, set_data)  # type: ignore[attr-defined]
+    kinesis_models.Record.data = property(get_data, set_data)  # type: ignore[assignment]
     _installed = True
     return True

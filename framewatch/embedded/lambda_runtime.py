@@ -1,10 +1,11 @@
 """Runs the real Lambda handlers in-process when the emulator invokes a function.
 
 Every invoke path of moto's Lambda ends in ``LambdaFunction._invoke_lambda(event)``, which would
-start a Docker container; here it imports ``functions/<name>/app.py`` (the folder the template's
-CodeUri names) once and calls the handler with a Lambda-like context. A handler that raises returns
-``{"errorType", "errorMessage"}`` with the error flag set, so Step Functions sees the same error
-names it would see on AWS (and Retry/Catch match them the same way).
+start a Docker container; :mod:`framewatch.embedded.moto_hooks` routes it here, which imports
+``functions/<name>/app.py`` (the folder the template's CodeUri names) once and calls the handler
+with a Lambda-like context. A handler that raises returns ``{"errorType", "errorMessage"}`` with
+the error flag set, so Step Functions sees the same error names it would see on AWS (and
+Retry/Catch match them the same way).
 """
 
 from __future__ import annotations
@@ -184,48 +185,3 @@ class LocalLambdaRuntime:
         with self._lock:
             self.invocations.append(Invocation(function_name, started, time.monotonic() - started, error))
         return payload, errored
-
-
-def install(runtime: LocalLambdaRuntime) -> None:
-    """Route moto's Lambda invocations to ``runtime``.
-
-    Two entry points: the Lambda Invoke API (the Pipe's enrichment call, any SDK caller), and the
-    Step Functions ``lambda:invoke`` integration, which would otherwise make an HTTP round trip to
-    the emulator's Lambda API from inside the emulator for every task. Both reach the same handler
-    with the same event and report errors the same way (``FunctionError`` + error payload).
-    """
-    from moto.awslambda import models
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
-
-    def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
-        if isinstance(event, bytes | str):
-            event = json.loads(event or "{}")
-        payload, errored = runtime.invoke(self.function_name, self.function_arn, event)
-        return payload, errored, ""
-
-    models.LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
-
-    original = lambda_eval_utils._invoke_lambda_function
-
-    def _invoke_lambda_function(parameters: dict[str, Any], region: str, state_credentials: Any) -> Any:
-        arn = str(parameters.get("FunctionName", ""))
-        name = arn.rsplit(":function:", 1)[-1].split(":", 1)[0]
-        if (
-            name not in runtime.functions
-            or parameters.get("InvocationType", "RequestResponse") != "RequestResponse"
-        ):
-            return original(parameters, region, state_credentials)
-        event = parameters.get("Payload")
-        if isinstance(event, bytes | str):
-            event = json.loads(event or "null")
-        payload, errored = runtime.invoke(name, arn, event)
-        response: dict[str, Any] = {
-            "StatusCode": 200,
-            "ExecutedVersion": "$LATEST",
-            "Payload": json.loads(payload),
-        }
-        if errored:
-            response["FunctionError"] = "Unhandled"
-        return response
-
-    lambda_eval_utils._invoke_lambda_function = _invoke_lambda_function

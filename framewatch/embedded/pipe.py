@@ -230,10 +230,10 @@ class LocalPipe:
         iterator = self._iterator(shard_id)
         progress = ShardProgress()
         lanes: list[queue.Queue[list[dict[str, Any]]]] = [queue.Queue() for _ in range(self.parallelization)]
-        for number, lane in enumerate(lanes):
+        for number, lane_queue in enumerate(lanes):
             worker = threading.Thread(
                 target=self._run_lane,
-                args=(shard_id, lane, progress),
+                args=(shard_id, lane_queue, progress),
                 name=f"pipe-{shard_id}-lane-{number}",
                 daemon=True,
             )

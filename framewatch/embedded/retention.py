@@ -185,7 +185,7 @@ class RetentionSweeper(threading.Thread):
 
             name = self.sink_queue_url.rsplit("/", 1)[1]
             queue = sqs_backends["123456789012"][self.region].queues[name]
-            period = int(queue.message_retention_period)
+            period = int(queue.message_retention_period)  # type: ignore[attr-defined]
             messages, lock = queue._messages, queue._messages_lock
         except (ImportError, KeyError, AttributeError):
             return 0

@@ -1,8 +1,9 @@
 """EventBridge rule → Step Functions delivery, which the emulator lacks.
 
 moto already matches S3 "Object Created" events against the rules' patterns and applies input
-transformers; it only has no Step Functions target. This adds one: a matching event starts an
-execution of the target state machine, asynchronously, as EventBridge does.
+transformers; it only has no Step Functions target. This adds one (hooked in by
+:mod:`framewatch.embedded.moto_hooks`): a matching event starts an execution of the target state
+machine, asynchronously, as EventBridge does.
 """
 
 from __future__ import annotations
@@ -50,39 +51,3 @@ def _as_aws_event(event: dict[str, Any]) -> dict[str, Any]:
         shaped["time"] = datetime.fromtimestamp(shaped["time"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     shaped.setdefault("id", str(uuid.uuid4()))
     return shaped
-
-
-def install(router: RuleRouter) -> None:
-    from moto.events.models import EventTemplateParser, Rule
-
-    original = Rule.send_to_targets
-    if getattr(original, "_framewatch", False):
-        original = original.__wrapped__  # type: ignore[attr-defined]
-
-    def send_to_targets(self: Any, event: dict[str, Any], transform_input: bool = True) -> None:
-        states = [t for t in self.targets if ":states:" in t["Arn"]]
-        others = [t for t in self.targets if t not in states]
-        if others:
-            saved, self.targets = self.targets, others
-            try:
-                original(self, event, transform_input)
-            finally:
-                self.targets = saved
-        if not states or self.state != "ENABLED" or not self.event_pattern.matches_event(event):
-            return
-        for target in states:
-            transformer = target.get("InputTransformer")
-            payload = event
-            if transformer:
-                payload = EventTemplateParser.parse(
-                    input_template=transformer.get("InputTemplate"),
-                    input_paths_map=transformer.get("InputPathsMap", {}),
-                    event=event,
-                )
-            elif "Input" in target:
-                payload = json.loads(target["Input"])
-            router.deliver(target["Arn"], payload)
-
-    send_to_targets._framewatch = True  # type: ignore[attr-defined]
-    send_to_targets.__wrapped__ = original  # type: ignore[attr-defined]
-    Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]

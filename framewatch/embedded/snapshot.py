@@ -157,7 +157,7 @@ def _items_already_checked() -> Iterator[None]:
         yield
         return
     checked = LimitedSizeDict.__setitem__
-    LimitedSizeDict.__setitem__ = dict.__setitem__  # type: ignore[assignment,method-assign]
+    LimitedSizeDict.__setitem__ = dict.__setitem__  # type: ignore[method-assign]
     try:
         yield
     finally:

@@ -20,10 +20,10 @@ from typing import Any
 
 from framewatch.aws import clients, logs
 from framewatch.embedded import (
-    emulator_speedups,
     emulator_storage,
     execution_logs,
     lambda_runtime,
+    moto_hooks,
     retention,
     rules,
     snapshot,
@@ -91,10 +91,10 @@ def _environment_changed() -> None:
     the watch list); a new environment is a cold start for them, as on Lambda, or a stack started after
     another one in the same process would keep the first one's endpoints, queue URLs and parameters."""
     from framewatch.logic import evaluate
-    from framewatch.settings import pipeline_settings
+    from framewatch.settings import forget_settings
 
     clients.reset()
-    pipeline_settings.cache_clear()
+    forget_settings()
     evaluate._cache.clear()
 
 
@@ -225,9 +225,7 @@ class EmbeddedStack:
         # Workflow history is read from the log group's files, as it is read from CloudWatch Logs on AWS.
         self._set_env({logs.LOG_DIR_ENV: str(self.execution_logs.root)})
         execution_logs.install(self.execution_logs)
-        lambda_runtime.install(self.runtime)
-        rules.install(self.router)
-        emulator_speedups.install()
+        moto_hooks.install(self.runtime, self.router)
 
     def _start_vision(self) -> None:
         env = {**os.environ, "AWS_ENDPOINT_URL_S3": self.moto_url, "PYTHONUNBUFFERED": "1"}

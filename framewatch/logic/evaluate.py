@@ -9,7 +9,7 @@ from framewatch.aws import s3
 from framewatch.core.detections import Detections
 from framewatch.core.frame_ref import FrameRef, parse_captured_at
 from framewatch.core.watchlist import Observation, WatchList, load_watchlist, observe
-from framewatch.settings import PipelineSettings
+from framewatch.settings import WatchListSettings
 
 WATCHLIST_TTL_SECONDS = 30.0
 
@@ -17,7 +17,7 @@ _cache: dict[str, tuple[float, WatchList]] = {}
 _lock = threading.Lock()
 
 
-def watchlist(settings: PipelineSettings) -> WatchList:
+def watchlist(settings: WatchListSettings) -> WatchList:
     """The watch list, re-read at most every 30 s so an edit takes effect without a deploy."""
     source = f"s3://{settings.media_bucket}/{settings.watchlist_key}"
     with _lock:
@@ -31,7 +31,7 @@ def watchlist(settings: PipelineSettings) -> WatchList:
     return loaded
 
 
-def observations_for(frame: FrameRef, found: Detections, settings: PipelineSettings) -> list[Observation]:
+def observations_for(frame: FrameRef, found: Detections, settings: WatchListSettings) -> list[Observation]:
     """What of this frame the tracker must see: each watched object and face with the rules it meets."""
     local = parse_captured_at(frame.captured_at).astimezone(settings.timezone)
     return observe(watchlist(settings), frame.camera_id, local, found)

@@ -13,11 +13,11 @@ import binascii
 from dataclasses import dataclass, field
 from typing import Any
 
-from framewatch.aws import s3, sqs
 from framewatch.core.frame_record import FrameRecordError, frame_object_key, parse_frame_record
 from framewatch.core.frame_ref import FrameRef, ref_for_record
 from framewatch.imaging import BadImage, image_size
-from framewatch.settings import PipelineSettings
+from framewatch.logic.ports import DeadLetters, ObjectStore
+from framewatch.settings import IngestSettings
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 # SQS messages top out at 256 KiB; keep the raw record only when it fits with room to spare.
@@ -38,14 +38,16 @@ class IngestedBatch:
     rejected: list[tuple[dict[str, Any], str]] = field(default_factory=list)  # (record, reason)
 
 
-def ingest_batch(records: list[dict[str, Any]], settings: PipelineSettings) -> IngestedBatch:
+def ingest_batch(
+    records: list[dict[str, Any]], store: ObjectStore, settings: IngestSettings
+) -> IngestedBatch:
     """Ingest every record of a batch (Lambda-shaped, see ``stream_records``). Records with bad content
     are set aside with their reason; any other error propagates before a dead letter is sent, so a
     retried batch does not dead-letter its poison records twice."""
     batch = IngestedBatch()
     for record in records:
         try:
-            batch.refs.append(ingest_record(_record_data(record), settings))
+            batch.refs.append(ingest_record(_record_data(record), store, settings))
         except CONTENT_ERRORS as exc:
             batch.rejected.append((record, f"{type(exc).__name__}: {exc}"))
     return batch
@@ -86,25 +88,25 @@ def stream_records(event: list[dict[str, Any]] | dict[str, Any]) -> list[dict[st
     return shaped
 
 
-def ingest_record(data: bytes, settings: PipelineSettings) -> FrameRef:
+def ingest_record(data: bytes, store: ObjectStore, settings: IngestSettings) -> FrameRef:
     record = parse_frame_record(data)
     if record.s3_key is not None:
         # Claim-check: the capture client stored the full image under claim-check/, which expires in a
         # day; the frame lives FrameRetentionDays, so its image is copied to the frame's own key.
-        _check_jpeg(s3.get_object_bytes(settings.media_bucket, record.s3_key), settings)
+        _check_jpeg(store.get_object_bytes(settings.media_bucket, record.s3_key), settings)
         key = frame_object_key(record.camera_id, record.frame_id, record.captured_at)
-        s3.copy_object(settings.media_bucket, record.s3_key, key)
+        store.copy_object(settings.media_bucket, record.s3_key, key)
     else:
         image = record.image_bytes()
         _check_jpeg(image, settings)
         key = frame_object_key(record.camera_id, record.frame_id, record.captured_at)
-        s3.put_object(settings.media_bucket, key, image, "image/jpeg")
+        store.put_object(settings.media_bucket, key, image, "image/jpeg")
     return ref_for_record(
         record, bucket=settings.media_bucket, s3_key=key, retention_days=settings.frame_retention_days
     )
 
 
-def _check_jpeg(image: bytes, settings: PipelineSettings) -> None:
+def _check_jpeg(image: bytes, settings: IngestSettings) -> None:
     if not image:
         raise PoisonFrame("image is empty (0 bytes)")
     if len(image) > settings.max_image_bytes:
@@ -117,7 +119,8 @@ def _check_jpeg(image: bytes, settings: PipelineSettings) -> None:
         raise PoisonFrame(f"corrupt JPEG: {exc}") from exc
 
 
-def dead_letter_body(record: dict[str, Any], reason: str, settings: PipelineSettings) -> None:
+def dead_letter(record: dict[str, Any], reason: str, dead_letters: DeadLetters) -> None:
+    """Send a rejected record to the dead-letter queue with its reason (and its data, if it fits)."""
     kinesis = record.get("kinesis", {})
     data = kinesis.get("data", "")
     body: dict[str, Any] = {
@@ -130,7 +133,7 @@ def dead_letter_body(record: dict[str, Any], reason: str, settings: PipelineSett
     }
     if len(data) <= MAX_DEAD_LETTER_DATA:
         body["data"] = data  # base64 as received, so `framewatch dlq redrive` can put it back
-    sqs.send_dead_letter(settings.dead_letter_queue_url, body)
+    dead_letters.send(body)
 
 
 def _reason_line(reason: str) -> str:
@@ -149,7 +152,7 @@ __all__ = [
     "FrameRecordError",
     "IngestedBatch",
     "PoisonFrame",
-    "dead_letter_body",
+    "dead_letter",
     "ingest_batch",
     "ingest_record",
     "stream_records",

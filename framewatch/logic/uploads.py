@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from framewatch.aws import s3
 from framewatch.core.frame_ref import FrameRef, make_frame_ref
 from framewatch.imaging import image_size
-from framewatch.settings import PipelineSettings
+from framewatch.logic.ports import ObjectReader
+from framewatch.settings import UploadSettings
 
 UPLOAD_CAMERA = "uploads"
 _UPLOAD_KEY = re.compile(r"^uploads/([A-Za-z0-9_-]{1,64})\.(?:jpe?g|png)$")
@@ -18,11 +18,13 @@ class BadUpload(ValueError):
     """The uploaded object's key or content is not something we analyse."""
 
 
-def describe_upload(bucket: str, key: str, uploaded_at: datetime, settings: PipelineSettings) -> FrameRef:
+def describe_upload(
+    bucket: str, key: str, uploaded_at: datetime, images: ObjectReader, settings: UploadSettings
+) -> FrameRef:
     match = _UPLOAD_KEY.match(key)
     if not match:
         raise BadUpload(f"uploads must be named uploads/<id>.jpg; got {key!r}")
-    width, height = image_size(s3.get_object_bytes(bucket, key))
+    width, height = image_size(images.get_object_bytes(bucket, key))
     return make_frame_ref(
         camera_id=UPLOAD_CAMERA,
         frame_id=f"upload-{match.group(1)}",

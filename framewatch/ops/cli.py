@@ -153,9 +153,8 @@ def _pipe(args: argparse.Namespace) -> int:
 
 
 def _dlq_url(resources: Any) -> str:
-    from botocore.exceptions import ClientError
-
     from framewatch.aws import maintenance
+    from framewatch.aws.clients import ClientError
     from framewatch.errors import UserError
 
     try:
@@ -279,9 +278,7 @@ def _upload_ui(args: argparse.Namespace) -> int:
 
 
 def _create_collection(args: argparse.Namespace) -> int:
-    from botocore.exceptions import ClientError
-
-    from framewatch.aws.clients import client
+    from framewatch.aws.clients import ClientError, client
 
     _region(args)
     rekognition = client("rekognition")  # AWS_ENDPOINT_URL_REKOGNITION: the vision service

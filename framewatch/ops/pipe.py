@@ -14,9 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from framewatch.aws.clients import client
+from framewatch.aws.clients import ClientError, client
 from framewatch.embedded.pipe import LocalPipe
 from framewatch.errors import UserError
 from framewatch.ops.resources import StackResources

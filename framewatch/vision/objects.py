@@ -1,19 +1,18 @@
 """Object detection for DetectLabels: the bundled NanoDet (COCO, 416 px) run by onnxruntime.
 
-``load_detector(path)`` also accepts a user's Ultralytics YOLO export (see ``yolo.py``): the
+``detectors.load_detector(path)`` also accepts a user's Ultralytics YOLO export (see ``yolo.py``): the
 model's outputs tell which decoder it needs.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from framewatch.core.labels import COCO_CLASSES
+from framewatch.vision.labels import COCO_CLASSES
 
 BUNDLED_MODEL = Path(__file__).resolve().parents[2] / "models" / "nanodet.onnx"
 DEFAULT_THREADS = 2
@@ -194,31 +193,6 @@ class NanoDet(OnnxDetector):
         if not all_boxes:
             return np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int64)
         return np.concatenate(all_boxes), np.concatenate(all_scores), np.concatenate(all_classes)
-
-
-def load_detector(path: str | os.PathLike[str] | None = None, threads: int = DEFAULT_THREADS) -> Detector:
-    """The bundled NanoDet, or the model at ``path`` (NanoDet layout or Ultralytics YOLO)."""
-    from framewatch.errors import UserError
-
-    model = Path(path) if path else BUNDLED_MODEL
-    if not model.is_file():
-        hint = "" if path else "; run `make models` to build it"
-        raise UserError(f"labels model not found: {model}{hint}")
-    try:
-        probe = session(model, threads)
-    except Exception as exc:
-        raise UserError(f"cannot load labels model {model}: {exc}") from exc
-    outputs = probe.get_outputs()
-    if len(outputs) == 1:
-        from framewatch.vision.yolo import YoloDetector
-
-        return YoloDetector(model, threads=threads, loaded=probe)
-    if len(outputs) == 6:
-        return NanoDet(model, threads, loaded=probe)
-    raise UserError(
-        f"labels model {model} has {len(outputs)} outputs; expected an Ultralytics YOLO export "
-        "(one [1, 4+classes, N] output) or the bundled NanoDet layout"
-    )
 
 
 def confidence(score: float, floor: float) -> float:

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from framewatch.core.labels import label_for_coco
 from framewatch.vision import images
 from framewatch.vision.collections import FaceStore, StoredFace, new_face
 from framewatch.vision.errors import (
@@ -25,6 +24,7 @@ from framewatch.vision.errors import (
     UnknownOperationException,
 )
 from framewatch.vision.faces import Face, FaceEngine, pose, quality, similarity
+from framewatch.vision.labels import label_for_coco
 from framewatch.vision.objects import Detection, Detector, confidence
 
 FACE_MODEL_VERSION = "6.0"
@@ -272,7 +272,8 @@ class RekognitionService:
         image = images.load(params.get("Image"))
         pixels = image.pixels
         image_id = str(uuid.uuid4())
-        records, unindexed, stored = [], [], []
+        records, unindexed = [], []
+        stored: list[Any] = []
         for face in self.faces.detect(pixels)[:MAX_FACE_DETAILS]:  # largest first, as AWS
             reasons = _unindexed_reasons(face, pixels, level)
             if not reasons and max_faces is not None and len(stored) >= max_faces:
@@ -338,7 +339,7 @@ class RekognitionService:
         max_faces: int,
         exclude: str | None = None,
     ) -> list[dict[str, Any]]:
-        matches = []
+        matches: list[dict[str, Any]] = []
         for face, cosine in self.store.search(collection_id, embedding, exclude=exclude):
             score = similarity(cosine)
             if score < threshold or len(matches) >= max_faces:

@@ -16,7 +16,7 @@ Errors are HTTP 400 ``{"__type": "<Name>", "message": ...}``, which botocore rai
 How it differs from AWS, on purpose:
 
 - Labels come from a COCO detector (80 classes, mapped to Rekognition names and parents by
-  ``framewatch.core.labels``); Confidence is the detector score rescaled so the detector's own
+  ``framewatch.vision.labels``); Confidence is the detector score rescaled so the detector's own
   floor reads 55, Rekognition's default ``MinConfidence`` (see ``objects.confidence``).
 - Face Similarity is SFace's cosine mapped so its same-person threshold reads 80, AWS's default
   ``FaceMatchThreshold`` (see ``faces.similarity``).
@@ -123,6 +123,7 @@ class VisionServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         return f"http://{host}:{port}"
 
 
@@ -215,8 +216,8 @@ def build_service(
 ) -> RekognitionService:
     """Load the models and open the store (the slow part of starting up)."""
     from framewatch.vision.collections import FaceStore
+    from framewatch.vision.detectors import load_detector
     from framewatch.vision.faces import FaceEngine
-    from framewatch.vision.objects import load_detector
 
     return RekognitionService(FaceStore(data_dir), FaceEngine(), load_detector(labels_model, threads))
 

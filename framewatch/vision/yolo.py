@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from framewatch.core.labels import COCO_CLASSES
+from framewatch.vision.labels import COCO_CLASSES
 from framewatch.vision.objects import (
     DEFAULT_THREADS,
     OnnxDetector,

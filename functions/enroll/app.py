@@ -6,11 +6,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.parser import event_parser
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from framewatch.aws.rekognition import RekognitionVision
 from framewatch.logic.enroll import enroll_face
-from framewatch.settings import pipeline_settings
+from framewatch.logic.events import ObjectCreatedEvent
+from framewatch.settings import EnrollSettings, settings_for
 
 logger = Logger()
 tracer = Tracer()
@@ -18,8 +19,11 @@ tracer = Tracer()
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@event_parser(model=EventBridgeModel)
-def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str, Any]:
-    outcome = enroll_face(event.detail["bucket"]["name"], event.detail["object"]["key"], pipeline_settings())
+@event_parser(model=ObjectCreatedEvent)
+def lambda_handler(event: ObjectCreatedEvent, context: LambdaContext) -> dict[str, Any]:
+    detail = event.detail
+    outcome = enroll_face(
+        detail.bucket.name, detail.object.key, RekognitionVision(), settings_for(EnrollSettings)
+    )
     logger.info("enrollment", extra=outcome)
     return outcome

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from framewatch.core.detections import Detections
 from framewatch.core.frame_ref import FrameRef
 from framewatch.logic.evaluate import observations_for
-from framewatch.settings import pipeline_settings
+from framewatch.settings import WatchListSettings, settings_for
 
 logger = Logger()
 tracer = Tracer()
@@ -26,5 +26,5 @@ class EvaluateInput(BaseModel):
 @tracer.capture_lambda_handler
 @event_parser(model=EvaluateInput)
 def lambda_handler(event: EvaluateInput, context: LambdaContext) -> dict[str, Any]:
-    seen = observations_for(event.frame, event.detections, pipeline_settings())
+    seen = observations_for(event.frame, event.detections, settings_for(WatchListSettings))
     return {"observations": [o.model_dump(mode="json") for o in seen]}

@@ -15,8 +15,10 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from framewatch.logic.ingest import dead_letter_body, ingest_batch, stream_records
-from framewatch.settings import pipeline_settings
+from framewatch.aws.s3 import S3Objects
+from framewatch.aws.sqs import SqsDeadLetters
+from framewatch.logic.ingest import dead_letter, ingest_batch, stream_records
+from framewatch.settings import IngestSettings, settings_for
 
 logger = Logger()
 tracer = Tracer()
@@ -26,12 +28,15 @@ metrics = Metrics()
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: list[dict[str, Any]] | dict[str, Any], context: LambdaContext) -> list[dict]:
-    settings = pipeline_settings()
-    batch = ingest_batch(stream_records(event), settings)  # raises on a transient error: batch retried
+def lambda_handler(
+    event: list[dict[str, Any]] | dict[str, Any], context: LambdaContext
+) -> list[dict[str, Any]]:
+    settings = settings_for(IngestSettings)
+    batch = ingest_batch(stream_records(event), S3Objects(), settings)  # a transient error raises
+    dead_letters = SqsDeadLetters(settings.dead_letter_queue_url)
     for record, reason in batch.rejected:
         logger.warning("frame record dead-lettered", extra={"reason": reason})
-        dead_letter_body(record, reason, settings)
+        dead_letter(record, reason, dead_letters)
     metrics.add_metric(name="FramesIngested", unit=MetricUnit.Count, value=len(batch.refs))
     metrics.add_metric(name="RecordsDeadLettered", unit=MetricUnit.Count, value=len(batch.rejected))
     return [ref.model_dump() for ref in batch.refs]

@@ -12,7 +12,7 @@ from framewatch.aws.tracks import DynamoTrackStore
 from framewatch.core.incidents import AlertContext
 from framewatch.logic.evaluate import watchlist
 from framewatch.logic.track import AnalyzedFrame, track_batch
-from framewatch.settings import pipeline_settings
+from framewatch.settings import TrackSettings, settings_for
 
 logger = Logger()
 tracer = Tracer()
@@ -26,7 +26,7 @@ class TrackInput(BaseModel):
 @tracer.capture_lambda_handler
 @event_parser(model=TrackInput)
 def lambda_handler(event: TrackInput, context: LambdaContext) -> dict[str, Any]:
-    settings = pipeline_settings()
+    settings = settings_for(TrackSettings)
     store = DynamoTrackStore(settings.tracks_table, settings.incidents_table, settings.alert_slots_table)
     context_ = AlertContext(
         timezone=settings.timezone,

@@ -6,11 +6,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.parser import event_parser
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from framewatch.aws.s3 import S3Objects
+from framewatch.logic.events import ObjectCreatedEvent
 from framewatch.logic.uploads import describe_upload
-from framewatch.settings import pipeline_settings
+from framewatch.settings import UploadSettings, settings_for
 
 logger = Logger()
 tracer = Tracer()
@@ -18,8 +19,9 @@ tracer = Tracer()
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@event_parser(model=EventBridgeModel)
-def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> list[dict[str, Any]]:
+@event_parser(model=ObjectCreatedEvent)
+def lambda_handler(event: ObjectCreatedEvent, context: LambdaContext) -> list[dict[str, Any]]:
     detail = event.detail
-    ref = describe_upload(detail["bucket"]["name"], detail["object"]["key"], event.time, pipeline_settings())
+    settings = settings_for(UploadSettings)
+    ref = describe_upload(detail.bucket.name, detail.object.key, event.time, S3Objects(), settings)
     return [ref.model_dump()]

@@ -118,3 +118,9 @@ def test_person_id_clash_draws_again() -> None:
     first = service.create_person(store, '{"display_name": "Ada"}', now=NOW)
     second = service.create_person(store, '{"display_name": "Ada"}', now=NOW)
     assert first["person"]["person_id"] != second["person"]["person_id"]
+
+
+def test_a_body_that_is_not_utf8_is_a_bad_request() -> None:
+    # A raw (bytes) body reaches json.loads, which raises UnicodeDecodeError rather than JSONDecodeError.
+    with pytest.raises(q.BadRequest, match="not valid JSON: invalid start byte"):
+        q.parse_json_body(b"\x80{}")  # type: ignore[arg-type]

@@ -19,11 +19,10 @@ from framewatch.core.frame_record import FrameRecord
 from framewatch.embedded.deployer import Deployer
 from framewatch.embedded.stack import EmbeddedStack, StackOptions
 from framewatch.embedded.template import translate
-from framewatch.media import clip_jpegs
 from framewatch.ops import pipe as pipe_command
 from framewatch.ops.resources import resolve
 
-JPEG = next(iter(clip_jpegs("bikes.mp4", [0]).values()))
+from ..support.frames import ClipFrames
 
 
 def test_localstack_parameters_leave_out_the_pipe_and_the_collection_and_set_the_endpoint() -> None:
@@ -41,19 +40,25 @@ def test_localstack_parameters_leave_out_the_pipe_and_the_collection_and_set_the
     }
     assert {"FramesPipe", "FramesPipeRole", "FacesCollection"} <= skipped
     functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    # Only the functions that call Rekognition are given its endpoint.
     endpoints = {
         resolved.resolve(f["Properties"]["Environment"]["Variables"]["AWS_ENDPOINT_URL_REKOGNITION"])
         for f in functions
+        if "AWS_ENDPOINT_URL_REKOGNITION" in f["Properties"]["Environment"]["Variables"]
     }
     assert endpoints == {"http://host.docker.internal:4599"}
 
 
 def test_on_aws_the_functions_keep_the_real_rekognition_endpoint() -> None:
     deployer = Deployer(translate(), "fw", "us-east-1", {})
-    for resource in deployer.template["Resources"].values():
-        if resource["Type"] == "AWS::Lambda::Function":
-            endpoint = resource["Properties"]["Environment"]["Variables"]["AWS_ENDPOINT_URL_REKOGNITION"]
+    callers = set()
+    for logical, resource in deployer.template["Resources"].items():
+        variables = resource.get("Properties", {}).get("Environment", {}).get("Variables", {})
+        if resource["Type"] == "AWS::Lambda::Function" and "AWS_ENDPOINT_URL_REKOGNITION" in variables:
+            callers.add(logical)
+            endpoint = variables["AWS_ENDPOINT_URL_REKOGNITION"]
             assert deployer.resolve({"AWS_ENDPOINT_URL_REKOGNITION": endpoint}) == {}  # NoValue: left out
+    assert callers == {"DetectLabelsFunction", "IdentifyFacesFunction", "EnrollFunction", "FramesApiFunction"}
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +75,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
         yield running
 
 
-def test_framewatch_pipe_plays_the_pipe_against_an_endpoint(stack: EmbeddedStack, tmp_path: Path) -> None:
+def test_framewatch_pipe_plays_the_pipe_against_an_endpoint(
+    stack: EmbeddedStack, tmp_path: Path, clip_frames: ClipFrames
+) -> None:
+    jpeg = clip_frames("bikes.mp4", [0])[0]
     resources = resolve(stack.options.stack_name)
     stop, lines = threading.Event(), []
     runner = threading.Thread(
@@ -86,7 +94,7 @@ def test_framewatch_pipe_plays_the_pipe_against_an_endpoint(stack: EmbeddedStack
                 seq=n,
                 width=640,
                 height=272,
-                image=base64.b64encode(JPEG).decode(),
+                image=base64.b64encode(jpeg).decode(),
             ).to_json()
             for n in range(3)
         ]

@@ -7,9 +7,7 @@ enrollment photo to the emulator's pre-signed S3 URL, and the EventBridge rule r
 
 from __future__ import annotations
 
-import base64
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,10 +16,10 @@ import pytest
 from playwright.sync_api import expect
 
 from framewatch.aws.clients import client
-from framewatch.core.frame_record import FrameRecord
 from framewatch.embedded import report
 from framewatch.embedded.stack import EmbeddedStack
-from framewatch.media import clip_jpegs
+
+from ..support.frames import ClipFrames, Pipeline
 
 pytestmark = pytest.mark.browser
 
@@ -31,35 +29,17 @@ PERSON = "Grace Hopper"
 
 
 # People walking through (110-130), then cars (140-150): the people are tracked across frames.
-BIKES = clip_jpegs("bikes.mp4", [110, 120, 130, 140, 150])
-FACES = clip_jpegs("carphone_pristine.mp4", [0, 90])  # one person; 0 enrolls, 90 is recognised
 
 
-class Pipeline:
-    """Puts frame records on the stack's stream, as the capture client does, and waits for the pipe."""
+@pytest.fixture(scope="module")
+def bikes(clip_frames: ClipFrames) -> dict[int, bytes]:
+    return clip_frames("bikes.mp4", [110, 120, 130, 140, 150])
 
-    def __init__(self, stack: EmbeddedStack) -> None:
-        self.stack = stack
-        self.sent = 0
 
-    def record(self, camera: str, jpeg: bytes, *, seq: int, at: datetime, width: int, height: int) -> bytes:
-        return FrameRecord(  # type: ignore[arg-type]
-            camera_id=camera,
-            frame_id=f"{camera}-{seq}-{uuid.uuid4().hex[:6]}",
-            captured_at=at,
-            seq=seq,
-            width=width,
-            height=height,
-            image=base64.b64encode(jpeg).decode(),
-        ).to_json()
-
-    def put(self, payloads: list[bytes], partition_key: str, timeout: float = 120) -> None:
-        client("kinesis").put_records(
-            StreamName=self.stack.stream_name,
-            Records=[{"Data": data, "PartitionKey": partition_key} for data in payloads],
-        )
-        self.sent += len(payloads)
-        assert all(pipe.wait_idle(self.sent, timeout) for pipe in self.stack.pipes), "pipe did not drain"
+@pytest.fixture(scope="module")
+def faces(clip_frames: ClipFrames) -> dict[int, bytes]:
+    """One person: frame 0 enrolls, 90 is recognised."""
+    return clip_frames("carphone_pristine.mp4", [0, 90])
 
 
 @pytest.fixture(scope="module")
@@ -68,16 +48,16 @@ def pipeline(stack: EmbeddedStack) -> Pipeline:
 
 
 @pytest.fixture(scope="module")
-def driveway(stack: EmbeddedStack, pipeline: Pipeline) -> report.FrameRow:
+def driveway(bikes: dict[int, bytes], stack: EmbeddedStack, pipeline: Pipeline) -> report.FrameRow:
     """The bikes clip on camera "driveway", analysed; returns the newest recorded frame."""
     start = datetime.now(UTC) - timedelta(seconds=60)
     records = [
         pipeline.record("driveway", jpeg, seq=n, at=start + timedelta(seconds=n), width=640, height=272)
-        for n, jpeg in enumerate(BIKES.values())
+        for n, jpeg in enumerate(bikes.values())
     ]
     pipeline.put(records, "driveway")
     frames = [f for f in report.frames(stack.resource("FramesTable")) if f.camera_id == "driveway"]
-    assert len(frames) == len(BIKES), f"{len(frames)} of {len(BIKES)} frames recorded"
+    assert len(frames) == len(bikes), f"{len(frames)} of {len(bikes)} frames recorded"
     return frames[-1]
 
 
@@ -99,7 +79,7 @@ def shot(page: Any, name: str, *, full_page: bool = True) -> Path:
 
 
 def test_clip_frames_appear_on_the_live_wall_with_boxes(
-    page: Any, stack: EmbeddedStack, request: pytest.FixtureRequest
+    bikes: dict[int, bytes], page: Any, stack: EmbeddedStack, request: pytest.FixtureRequest
 ) -> None:
     page.goto(stack.ui.url + "/")
     expect(page.locator("#camera-empty")).to_be_visible()  # the page is up before any frame exists
@@ -117,7 +97,7 @@ def test_clip_frames_appear_on_the_live_wall_with_boxes(
     expect(tags.first).to_be_visible()
     expect(wall_tile.locator(".chip").filter(has_text=re.compile(r"^(Person|Car)\b")).first).to_be_visible()
     # The recent-frames grid below has the whole clip, newest first.
-    expect(page.locator("#recent-frames .frame")).to_have_count(len(BIKES), timeout=PIPELINE_TIMEOUT)
+    expect(page.locator("#recent-frames .frame")).to_have_count(len(bikes), timeout=PIPELINE_TIMEOUT)
     expect(page.locator("#recent-frames .frame").first).to_have_attribute("data-frame-id", newest.frame_id)
     assert page.locator("#recent-frames .box").count() > detections
     shot(page, "live")
@@ -150,10 +130,10 @@ def test_person_rule_raises_one_alert_shown_on_the_incidents_page(
 
 
 def test_face_enrolled_by_file_upload_is_named_in_a_later_frame(
-    page: Any, stack: EmbeddedStack, pipeline: Pipeline, tmp_path: Path
+    faces: dict[int, bytes], page: Any, stack: EmbeddedStack, pipeline: Pipeline, tmp_path: Path
 ) -> None:
     photo = tmp_path / "grace.jpg"
-    photo.write_bytes(FACES[0])
+    photo.write_bytes(faces[0])
     page.goto(stack.ui.url + "/#people")
     expect(page.locator("#people-empty")).to_be_visible()
     page.get_by_label("Name").fill(PERSON)
@@ -169,7 +149,7 @@ def test_face_enrolled_by_file_upload_is_named_in_a_later_frame(
     # Two frames: a person is named on an incident once two frames' face matches agree.
     later = [
         pipeline.record(
-            "door", FACES[90], seq=n, at=datetime.now(UTC) - timedelta(seconds=5 - n), width=176, height=144
+            "door", faces[90], seq=n, at=datetime.now(UTC) - timedelta(seconds=5 - n), width=176, height=144
         )
         for n in range(2)
     ]

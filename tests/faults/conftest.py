@@ -8,12 +8,9 @@ code under test's own bookkeeping.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from framewatch.aws.clients import client
-from framewatch.core.frame_record import FrameRecord
 from framewatch.embedded.stack import EmbeddedStack, StackOptions
 
 # Watch list of the fault modules: people and vehicles anywhere.
@@ -48,64 +44,6 @@ def start_stack(directory: Path, watchlist: str = WATCHLIST, **options: Any) -> 
 
 def start_time(seconds_ago: float = 60) -> datetime:
     return datetime.now(UTC) - timedelta(seconds=seconds_ago)
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def record(
-    camera: str,
-    jpeg: bytes | None,
-    *,
-    seq: int,
-    at: datetime,
-    frame_id: str | None = None,
-    **overrides: object,
-) -> bytes:
-    image = base64.b64encode(jpeg).decode() if jpeg is not None else None
-    fields: dict[str, Any] = dict(
-        camera_id=camera,
-        captured_at=at,
-        seq=seq,
-        width=640,
-        height=272,
-        frame_id=frame_id or f"{camera}-{seq}-{uuid.uuid4().hex[:6]}",
-        image=image,
-    )
-    fields.update(overrides)
-    return FrameRecord(**fields).to_json()
-
-
-def records_done(stack: EmbeddedStack) -> int:
-    """Records the running pipe(s) finished (analysed or dead-lettered) since they started."""
-    return sum(pipe.stats.records for pipe in stack.pipes)
-
-
-def put(
-    stack: EmbeddedStack,
-    payloads: list[bytes],
-    partition_key: str,
-    *,
-    wait: bool = True,
-    timeout: float = 180,
-) -> list[str]:
-    """PutRecords; waits until the pipe has handled them. Returns the records' sequence numbers."""
-    before = records_done(stack)
-    response = client("kinesis").put_records(
-        StreamName=stack.stream_name,
-        Records=[{"Data": data, "PartitionKey": partition_key} for data in payloads],
-    )
-    assert response.get("FailedRecordCount", 0) == 0, response
-    if wait:
-        wait_for(lambda: records_done(stack) >= before + len(payloads), timeout, "the pipe to drain")
-    return [entry["SequenceNumber"] for entry in response["Records"]]
 
 
 def _scan(table: str) -> list[dict[str, Any]]:

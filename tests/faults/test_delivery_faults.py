@@ -16,25 +16,29 @@ import requests
 from framewatch.aws.clients import client
 from framewatch.embedded import pipe as pipe_module
 from framewatch.embedded.stack import EmbeddedStack
-from framewatch.media import clip_jpegs
 
+from ..support.frames import ClipFrames, wait_for
+from ..support.frames import frame_record as record
+from ..support.frames import put_frames as put
 from ..support.s3_faults import throttled_s3
 from .conftest import (
     Observed,
     alert_items,
     frame_items,
     incident_items,
-    put,
-    record,
     report,
     start_stack,
     start_time,
-    wait_for,
 )
 
-# A stretch where one car stays in view, so the replayed batches have an incident (and an alert) to double.
-BIKES = clip_jpegs("bikes.mp4", [140, 150, 160, 170, 180, 190, 210])
-FRAMES = [BIKES[i] for i in sorted(BIKES)]
+
+@pytest.fixture(scope="module")
+def frames(clip_frames: ClipFrames) -> list[bytes]:
+    """A stretch where one car stays in view, so replayed batches have an incident (and alert) to double."""
+    bikes = clip_frames("bikes.mp4", [140, 150, 160, 170, 180, 190, 210])
+    return [bikes[i] for i in sorted(bikes)]
+
+
 # Throttled vision calls injected in the throttling test. The first round of a 10-frame batch is
 # 8 calls at once (Map MaxConcurrency 4 x the Parallel's 2 branches), so 12 forces a second round:
 # several frames back off, some more than once. A task gives up after 6 throttled attempts
@@ -69,10 +73,12 @@ def _frame_keys(stack: EmbeddedStack, camera: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------- replay
-def test_replayed_batch_adds_no_frames_and_no_alerts(stack: EmbeddedStack, observed: Observed) -> None:
+def test_replayed_batch_adds_no_frames_and_no_alerts(
+    frames: list[bytes], stack: EmbeddedStack, observed: Observed
+) -> None:
     camera, t0 = "replay", start_time()
     payloads = [
-        record(camera, jpeg, seq=n, at=t0 + timedelta(seconds=n)) for n, jpeg in enumerate(FRAMES[:5])
+        record(camera, jpeg, seq=n, at=t0 + timedelta(seconds=n)) for n, jpeg in enumerate(frames[:5])
     ]
     sequence_numbers = put(stack, payloads, camera)
     frames_before, alerts_before = _frame_keys(stack, camera), _alert_rows(stack, camera)
@@ -113,7 +119,7 @@ def test_replayed_batch_adds_no_frames_and_no_alerts(stack: EmbeddedStack, obser
 
 # ------------------------------------------------------------------------------------------ throttling
 def test_throttled_vision_is_absorbed_by_the_workflow_retry(
-    stack: EmbeddedStack, observed: Observed, monkeypatch: pytest.MonkeyPatch
+    frames: list[bytes], stack: EmbeddedStack, observed: Observed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     camera, t0 = "throttle", start_time()
     throttled: Counter[tuple[str, str]] = Counter()  # (function, frame id) -> throttled attempts
@@ -131,7 +137,7 @@ def test_throttled_vision_is_absorbed_by_the_workflow_retry(
     ).raise_for_status()
     executions = len(stack.pipes[0].stats.execution_arns)
     payloads = [
-        record(camera, FRAMES[n % len(FRAMES)], seq=n, at=t0 + timedelta(seconds=n)) for n in range(10)
+        record(camera, frames[n % len(frames)], seq=n, at=t0 + timedelta(seconds=n)) for n in range(10)
     ]
     put(stack, payloads, camera)
 
@@ -173,13 +179,13 @@ S3_THROTTLES = 8
 
 
 def test_throttled_ingest_write_is_retried_by_the_pipe_and_loses_nothing(
-    stack: EmbeddedStack, observed: Observed
+    frames: list[bytes], stack: EmbeddedStack, observed: Observed
 ) -> None:
     camera, t0 = "s3-throttle", start_time()
     pipe = stack.pipes[0]
     executions, failed_before = len(pipe.stats.execution_arns), pipe.stats.batches_failed
     payloads = [
-        record(camera, FRAMES[n % len(FRAMES)], seq=n, at=t0 + timedelta(seconds=n)) for n in range(10)
+        record(camera, frames[n % len(frames)], seq=n, at=t0 + timedelta(seconds=n)) for n in range(10)
     ]
     with throttled_s3(client("s3"), "PutObject", times=S3_THROTTLES) as throttle:
         put(stack, payloads, camera)
@@ -209,14 +215,14 @@ def test_throttled_ingest_write_is_retried_by_the_pipe_and_loses_nothing(
 
 # ---------------------------------------------------------------------------------------------- poison
 def test_poison_records_are_dead_lettered_and_their_neighbours_go_on(
-    stack: EmbeddedStack, observed: Observed
+    frames: list[bytes], stack: EmbeddedStack, observed: Observed
 ) -> None:
     camera, t0 = "poison", start_time()
     huge_key = f"claim-check/{camera}/{uuid.uuid4().hex}.jpg"
     client("s3").put_object(
         Bucket=stack.media_bucket, Key=huge_key, Body=b"\xff\xd8\xff\xe0" + bytes(20 * 1024 * 1024)
     )
-    good = [record(camera, FRAMES[n], seq=n, at=t0 + timedelta(seconds=n)) for n in range(5)]
+    good = [record(camera, frames[n], seq=n, at=t0 + timedelta(seconds=n)) for n in range(5)]
     corrupt = record(camera, b"\xff\xd8\xff\xe0" + b"not really a jpeg" * 50, seq=10, at=t0)
     truncated = good[0][: len(good[0]) // 2]
     future = json.dumps({**json.loads(good[1]), "v": 2, "frame_id": f"{camera}-v2"}).encode()
@@ -262,7 +268,7 @@ class SimulatedCrash(BaseException):
 
 
 def test_pipe_crash_before_checkpoint_resumes_without_loss_or_duplicate_alerts(
-    stack: EmbeddedStack, observed: Observed, monkeypatch: pytest.MonkeyPatch
+    frames: list[bytes], stack: EmbeddedStack, observed: Observed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     logical, props = next(iter(stack.deployed.pipes.items()))  # type: ignore[union-attr]
     checkpoint_file = stack.data_dir / f"checkpoint-{logical}.json"
@@ -290,9 +296,9 @@ def test_pipe_crash_before_checkpoint_resumes_without_loss_or_duplicate_alerts(
     crashy.start()
 
     t0 = start_time()
-    first = [record("crash-a", FRAMES[n], seq=n, at=t0 + timedelta(seconds=n)) for n in range(3)]
-    second = [record("crash-b", FRAMES[n], seq=n, at=t0 + timedelta(seconds=n)) for n in range(3)]
-    third = [record("crash-b", FRAMES[n], seq=n, at=t0 + timedelta(seconds=n)) for n in range(3, 5)]
+    first = [record("crash-a", frames[n], seq=n, at=t0 + timedelta(seconds=n)) for n in range(3)]
+    second = [record("crash-b", frames[n], seq=n, at=t0 + timedelta(seconds=n)) for n in range(3)]
+    third = [record("crash-b", frames[n], seq=n, at=t0 + timedelta(seconds=n)) for n in range(3, 5)]
     put(stack, first, "crash-a")
     first_checkpoint = json.loads(checkpoint_file.read_text())
     put(stack, second, "crash-b", wait=False)

@@ -25,18 +25,17 @@ from capture.session import run_capture
 from framewatch.embedded.stack import EmbeddedStack
 from framewatch.media import clip_jpegs, clip_path
 
+from ..support.frames import frame_record as record
+from ..support.frames import put_frames as put
+from ..support.frames import records_done, wait_for
 from .conftest import (
     Observed,
     env_int,
     frame_items,
-    put,
-    record,
-    records_done,
     report,
     rss_kib,
     start_stack,
     start_time,
-    wait_for,
 )
 
 CAMERAS = env_int("FRAMEWATCH_LOAD_CAMERAS", 10)

@@ -23,12 +23,13 @@ import pytest
 from framewatch.embedded.pipe import ExecutionFailure
 from framewatch.embedded.stack import EmbeddedStack
 from framewatch.embedded.template import REPO_ROOT, TEMPLATE
-from framewatch.media import clip_jpegs
 
-from .conftest import put, record, start_stack, start_time
+from ..support.frames import ClipFrames
+from ..support.frames import frame_record as record
+from ..support.frames import put_frames as put
+from .conftest import start_stack, start_time
 
 ANALYZE = "statemachines/analyze_frames.asl.json"
-FRAME = clip_jpegs("bikes.mp4", [25])[25]
 
 
 def copy_tree(folder: Path) -> Path:
@@ -116,7 +117,12 @@ def failing_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedded
         yield stack
 
 
-def run_one_frame(stack: EmbeddedStack, camera: str) -> tuple[list[ExecutionFailure], float]:
+@pytest.fixture(scope="module")
+def frame(clip_frames: ClipFrames) -> bytes:
+    return clip_frames("bikes.mp4", [25])[25]
+
+
+def run_one_frame(stack: EmbeddedStack, camera: str, frame: bytes) -> tuple[list[ExecutionFailure], float]:
     """Puts one frame of ``camera``; returns the failures reported as they happened, and the time."""
     pipe = stack.pipes[0]
     reported: list[ExecutionFailure] = []
@@ -129,15 +135,17 @@ def run_one_frame(stack: EmbeddedStack, camera: str) -> tuple[list[ExecutionFail
     pipe.on_execution_failed = on_failure
     failed_before = pipe.stats.executions_failed
     started = time.monotonic()
-    put(stack, [record(camera, FRAME, seq=1, at=start_time())], camera, timeout=60)
+    put(stack, [record(camera, frame, seq=1, at=start_time())], camera, timeout=60)
     elapsed = time.monotonic() - started
     assert arrived.is_set(), "the failure was not reported"
     assert pipe.stats.executions_failed == failed_before + 1  # what SUMMARY's executions_failed adds up
     return reported, elapsed
 
 
-def test_a_failed_execution_is_reported_with_its_state_error_and_cause(failing_stack: EmbeddedStack) -> None:
-    reported, _ = run_one_frame(failing_stack, "refused")
+def test_a_failed_execution_is_reported_with_its_state_error_and_cause(
+    failing_stack: EmbeddedStack, frame: bytes
+) -> None:
+    reported, _ = run_one_frame(failing_stack, "refused", frame)
     [failure] = reported
     assert failure.name.startswith("pipe-")
     assert (failure.status, failure.state, failure.error, failure.cause) == (
@@ -152,24 +160,26 @@ def test_a_failed_execution_is_reported_with_its_state_error_and_cause(failing_s
 
 
 def test_an_execution_past_the_workflow_timeout_is_reported_and_the_pipe_goes_on(
-    failing_stack: EmbeddedStack,
+    failing_stack: EmbeddedStack, frame: bytes
 ) -> None:
     pipe = failing_stack.pipes[0]
     assert pipe.execution_bound == 2 + 5  # the workflow's TimeoutSeconds, plus the safety margin
-    reported, elapsed = run_one_frame(failing_stack, "slowcam")
+    reported, elapsed = run_one_frame(failing_stack, "slowcam", frame)
     [failure] = reported
     assert (failure.status, failure.state) == ("TIMED_OUT", "Hold the batch")
     assert elapsed < 15, f"the pipe held the batch {elapsed:.1f} s"
     assert pipe.wait_idle(pipe.stats.records) is True
 
 
-def test_an_execution_that_never_ends_is_stopped_at_the_bound(failing_stack: EmbeddedStack) -> None:
+def test_an_execution_that_never_ends_is_stopped_at_the_bound(
+    failing_stack: EmbeddedStack, frame: bytes
+) -> None:
     """The emulator's own timeout is not relied on: with a bound below it, the pipe stops the run."""
     pipe = failing_stack.pipes[0]
     saved, dead_lettered_before = pipe.execution_bound, pipe.stats.batches_dead_lettered
     pipe.execution_bound = 0.5
     try:
-        reported, _ = run_one_frame(failing_stack, "stuckcam")
+        reported, _ = run_one_frame(failing_stack, "stuckcam", frame)
     finally:
         pipe.execution_bound = saved
     [failure] = reported

@@ -8,16 +8,25 @@ import uuid
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 import requests
 
 from framewatch.aws.clients import client
 from framewatch.embedded import report
-from framewatch.media import clip_jpegs
 
-from .conftest import Pipeline, start_time, wait_for
+from ..support.frames import ClipFrames, Pipeline, wait_for
+from .conftest import start_time
 
-BIKES = clip_jpegs("bikes.mp4", [0, 25, 50, 125, 150])
-CARS = clip_jpegs("bikes.mp4", [140, 150])  # one car in both frames: a confirmed track, one alert
+
+@pytest.fixture(scope="module")
+def bikes(clip_frames: ClipFrames) -> dict[int, bytes]:
+    return clip_frames("bikes.mp4", [0, 25, 50, 125, 150])
+
+
+@pytest.fixture(scope="module")
+def cars(clip_frames: ClipFrames) -> dict[int, bytes]:
+    """One car in both frames: a confirmed track, one alert."""
+    return clip_frames("bikes.mp4", [140, 150])
 
 
 def frames_of(stack, camera: str) -> list[report.FrameRow]:  # type: ignore[no-untyped-def]
@@ -43,11 +52,13 @@ def sns_messages(stack, camera: str) -> list[dict]:  # type: ignore[no-untyped-d
     return [m for m in seen.values() if m["MessageAttributes"]["camera_id"]["Value"] == camera]
 
 
-def test_frames_are_detected_recorded_and_alerted_once_per_subject(stack, pipeline: Pipeline) -> None:
+def test_frames_are_detected_recorded_and_alerted_once_per_subject(
+    bikes: dict[int, bytes], stack, pipeline: Pipeline
+) -> None:
     t0 = start_time()
     records = [
-        pipeline.record("driveway", BIKES[i], seq=n, at=t0 + timedelta(seconds=n))
-        for n, i in enumerate(sorted(BIKES))
+        pipeline.record("driveway", bikes[i], seq=n, at=t0 + timedelta(seconds=n))
+        for n, i in enumerate(sorted(bikes))
     ]
     pipeline.put(records, "driveway")
 
@@ -78,10 +89,12 @@ def test_frames_are_detected_recorded_and_alerted_once_per_subject(stack, pipeli
         assert attributes["incident_id"] in {i.incident_id for i in incidents}
 
 
-def test_replayed_batch_adds_no_frames_and_no_alerts(stack, pipeline: Pipeline) -> None:
+def test_replayed_batch_adds_no_frames_and_no_alerts(
+    cars: dict[int, bytes], stack, pipeline: Pipeline
+) -> None:
     t0 = start_time()
     records = [
-        pipeline.record("porch", CARS[i], seq=n, at=t0 + timedelta(seconds=n)) for n, i in enumerate(CARS)
+        pipeline.record("porch", cars[i], seq=n, at=t0 + timedelta(seconds=n)) for n, i in enumerate(cars)
     ]
     pipeline.put(records, "porch")
     frames_before = frames_of(stack, "porch")
@@ -96,12 +109,14 @@ def test_replayed_batch_adds_no_frames_and_no_alerts(stack, pipeline: Pipeline) 
     assert len(sns_messages(stack, "porch")) == messages_before
 
 
-def test_throttled_vision_calls_are_retried_and_the_frame_is_enriched(stack, pipeline: Pipeline) -> None:
+def test_throttled_vision_calls_are_retried_and_the_frame_is_enriched(
+    bikes: dict[int, bytes], stack, pipeline: Pipeline
+) -> None:
     requests.post(
         f"{stack.vision_url}/_framewatch/faults", json={"throttle_next": 3}, timeout=5
     ).raise_for_status()
     executions_before = len(stack.pipes[0].stats.execution_arns)
-    pipeline.put([pipeline.record("garage", BIKES[0], seq=0, at=start_time())], "garage")
+    pipeline.put([pipeline.record("garage", bikes[0], seq=0, at=start_time())], "garage")
 
     assert len(frames_of(stack, "garage")) == 1
     arn = stack.pipes[0].stats.execution_arns[executions_before]
@@ -118,13 +133,15 @@ def test_throttled_vision_calls_are_retried_and_the_frame_is_enriched(stack, pip
     assert "dead_lettered" not in sfn.describe_execution(executionArn=arn)["output"]
 
 
-def test_poison_records_go_to_the_dead_letter_queue_with_reasons(stack, pipeline: Pipeline) -> None:
+def test_poison_records_go_to_the_dead_letter_queue_with_reasons(
+    bikes: dict[int, bytes], stack, pipeline: Pipeline
+) -> None:
     t0 = start_time()
     huge_key = f"claim-check/yard/{uuid.uuid4().hex}.jpg"
     client("s3").put_object(
         Bucket=stack.media_bucket, Key=huge_key, Body=b"\xff\xd8\xff\xe0" + bytes(20 * 1024 * 1024)
     )
-    good = pipeline.record("yard", BIKES[50], seq=0, at=t0)
+    good = pipeline.record("yard", bikes[50], seq=0, at=t0)
     corrupt = pipeline.record("yard", b"\xff\xd8\xff\xe0" + b"not really a jpeg" * 50, seq=1, at=t0)
     empty = pipeline.record("yard", b"", seq=2, at=t0)
     oversize = pipeline.record("yard", None, seq=3, at=t0, s3_key=huge_key)
@@ -154,10 +171,10 @@ def test_poison_records_go_to_the_dead_letter_queue_with_reasons(stack, pipeline
     assert len(corrupt_reports) == 1, bodies
 
 
-def test_an_uploaded_photo_is_analysed_by_the_event_rule(stack) -> None:  # type: ignore[no-untyped-def]
+def test_an_uploaded_photo_is_analysed_by_the_event_rule(bikes: dict[int, bytes], stack) -> None:
     upload_id = uuid.uuid4().hex
     client("s3").put_object(
-        Bucket=stack.media_bucket, Key=f"uploads/{upload_id}.jpg", Body=BIKES[125], ContentType="image/jpeg"
+        Bucket=stack.media_bucket, Key=f"uploads/{upload_id}.jpg", Body=bikes[125], ContentType="image/jpeg"
     )
     frame = wait_for(
         lambda: next((f for f in frames_of(stack, "uploads") if f.frame_id == f"upload-{upload_id}"), None),
@@ -172,6 +189,8 @@ def test_faces_are_looked_for_only_in_frames_where_a_person_was_found(stack, pip
     import numpy as np
 
     empty = cv2.imencode(".jpg", np.full((272, 640, 3), 128, dtype=np.uint8))[1].tobytes()
+    from framewatch.media import clip_jpegs
+
     people = clip_jpegs("bikes.mp4", [120])[120]  # two people
     t0 = start_time()
     executions_before = len(stack.pipes[0].stats.execution_arns)

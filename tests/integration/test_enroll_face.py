@@ -7,14 +7,18 @@ from datetime import timedelta
 
 import cv2
 import numpy as np
+import pytest
 
 from framewatch.aws.clients import client
 from framewatch.embedded import report
-from framewatch.media import clip_jpegs
 
-from .conftest import Pipeline, start_time, wait_for
+from ..support.frames import ClipFrames, Pipeline, wait_for
+from .conftest import start_time
 
-FACES = clip_jpegs("carphone_pristine.mp4", [0, 90])
+
+@pytest.fixture(scope="module")
+def faces(clip_frames: ClipFrames) -> dict[int, bytes]:
+    return clip_frames("carphone_pristine.mp4", [0, 90])
 
 
 def person(stack, person_id: str) -> dict:  # type: ignore[no-untyped-def]
@@ -48,15 +52,17 @@ def enroll_executions(stack) -> list[dict]:  # type: ignore[no-untyped-def]
     ]
 
 
-def test_enrolled_face_is_recognised_in_a_later_frame(stack, pipeline: Pipeline) -> None:
-    enrolled = register(stack, "grace-hopper", "Grace Hopper", FACES[0])
+def test_enrolled_face_is_recognised_in_a_later_frame(
+    faces: dict[int, bytes], stack, pipeline: Pipeline
+) -> None:
+    enrolled = register(stack, "grace-hopper", "Grace Hopper", faces[0])
     assert enrolled["status"]["S"] == "enrolled"
     assert len(enrolled["face_ids"]["SS"]) == 1
 
     # A person is named on an incident once two frames' face matches agree.
     t0 = start_time()
     later = [
-        pipeline.record("door", FACES[90], seq=n, at=t0 + timedelta(seconds=n), width=176, height=144)
+        pipeline.record("door", faces[90], seq=n, at=t0 + timedelta(seconds=n), width=176, height=144)
         for n in range(2)
     ]
     pipeline.put(later, "door")
@@ -85,8 +91,8 @@ def test_photo_without_a_face_ends_in_a_clear_failed_state(stack) -> None:  # ty
     assert failed[0]["error"] == "NoFaceFound"
 
 
-def test_photo_with_several_faces_is_refused(stack) -> None:  # type: ignore[no-untyped-def]
-    face = cv2.imdecode(np.frombuffer(FACES[0], np.uint8), cv2.IMREAD_COLOR)
+def test_photo_with_several_faces_is_refused(faces: dict[int, bytes], stack) -> None:
+    face = cv2.imdecode(np.frombuffer(faces[0], np.uint8), cv2.IMREAD_COLOR)
     group = cv2.imencode(".jpg", np.hstack([face, cv2.flip(face, 1)]))[1].tobytes()
     outcome = register(stack, "two-people", "Two People", group)
     assert outcome["status"]["S"] == "several_faces"

@@ -6,14 +6,18 @@ from collections import Counter
 from datetime import timedelta
 
 import numpy as np
+import pytest
 
 from framewatch.embedded import report
-from framewatch.media import clip_jpegs
 
-from .conftest import Pipeline, start_time
+from ..support.frames import ClipFrames, Pipeline
+from .conftest import start_time
 
-# Frame 140 of bikes.mp4: three parked cars. Frame 0: one person; frame 30: another person elsewhere.
-SCENES = clip_jpegs("bikes.mp4", [140, 0, 30])
+
+@pytest.fixture(scope="module")
+def scenes(clip_frames: ClipFrames) -> dict[int, bytes]:
+    """Frame 140 of bikes.mp4: three parked cars. Frame 0: one person; frame 30: another person elsewhere."""
+    return clip_frames("bikes.mp4", [140, 0, 30])
 
 
 def _empty_scene() -> bytes:
@@ -32,11 +36,11 @@ def _alerts(stack, camera: str) -> list[report.AlertRow]:  # type: ignore[no-unt
 
 
 def test_a_still_scene_every_10_s_for_an_hour_alerts_exactly_once_per_object(
-    stack, pipeline: Pipeline
+    scenes: dict[int, bytes], stack, pipeline: Pipeline
 ) -> None:
     camera, t0 = "lot", start_time(3700)
     records = [
-        pipeline.record(camera, SCENES[140], seq=n, at=t0 + timedelta(seconds=10 * n)) for n in range(360)
+        pipeline.record(camera, scenes[140], seq=n, at=t0 + timedelta(seconds=10 * n)) for n in range(360)
     ]
     for start in range(0, len(records), 60):  # as the keep-alive would deliver them, in order
         pipeline.put(records[start : start + 60], camera, timeout=300)
@@ -55,11 +59,11 @@ def test_a_still_scene_every_10_s_for_an_hour_alerts_exactly_once_per_object(
 
 
 def test_person_a_then_nobody_then_person_b_are_two_incidents_and_two_alerts(
-    stack, pipeline: Pipeline
+    scenes: dict[int, bytes], stack, pipeline: Pipeline
 ) -> None:
     camera, t0 = "hall", start_time(400)
     empty = _empty_scene()
-    timeline = [SCENES[0]] * 12 + [empty] * 12 + [SCENES[30]] * 12  # 60 s each, a frame every 5 s
+    timeline = [scenes[0]] * 12 + [empty] * 12 + [scenes[30]] * 12  # 60 s each, a frame every 5 s
     records = [
         pipeline.record(camera, jpeg, seq=n, at=t0 + timedelta(seconds=5 * n))
         for n, jpeg in enumerate(timeline)

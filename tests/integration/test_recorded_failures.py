@@ -13,12 +13,14 @@ import pytest
 from framewatch.aws.clients import client
 from framewatch.embedded.stack import EmbeddedStack
 from framewatch.embedded.template import REPO_ROOT
-from framewatch.media import clip_jpegs
 from framewatch.ops.dlq import summary
 
-from .conftest import wait_for
+from ..support.frames import ClipFrames, wait_for
 
-FACE = clip_jpegs("carphone_pristine.mp4", [0])[0]
+
+@pytest.fixture(scope="module")
+def face(clip_frames: ClipFrames) -> bytes:
+    return clip_frames("carphone_pristine.mp4", [0])[0]
 
 
 @pytest.mark.parametrize("workflow", ["analyze_frames", "enroll_face"])
@@ -73,7 +75,9 @@ def test_an_unreadable_upload_is_dead_lettered_and_the_execution_succeeds(stack:
     assert [e["status"] for e in mine] == ["SUCCEEDED"]  # nothing for the failed-executions alarm
 
 
-def test_a_person_whose_record_cannot_be_written_ends_failed_not_pending(stack: EmbeddedStack) -> None:
+def test_a_person_whose_record_cannot_be_written_ends_failed_not_pending(
+    face: bytes, stack: EmbeddedStack
+) -> None:
     people = stack.resource("PeopleTable")
     # face_ids stored as a string: the workflow's `ADD face_ids :face` (a string set) is refused.
     client("dynamodb").put_item(
@@ -85,7 +89,7 @@ def test_a_person_whose_record_cannot_be_written_ends_failed_not_pending(stack: 
             "face_ids": {"S": "not-a-set"},
         },
     )
-    client("s3").put_object(Bucket=stack.media_bucket, Key="enroll/ada/photo.jpg", Body=FACE)
+    client("s3").put_object(Bucket=stack.media_bucket, Key="enroll/ada/photo.jpg", Body=face)
 
     def status() -> str | None:
         item = client("dynamodb").get_item(TableName=people, Key={"person_id": {"S": "ada"}})["Item"]

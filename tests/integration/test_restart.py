@@ -4,18 +4,30 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from framewatch.aws.clients import client
 from framewatch.embedded import report
 from framewatch.embedded.stack import EmbeddedStack, StackOptions
-from framewatch.media import clip_jpegs
 
-from .conftest import WATCHLIST, Pipeline, wait_for
-
-FACE = clip_jpegs("carphone_pristine.mp4", [0])[0]
-STREET = clip_jpegs("bikes.mp4", [140, 150])  # one car in both: an incident and its alert
+from ..support.frames import ClipFrames, Pipeline, wait_for
+from .conftest import WATCHLIST
 
 
-def test_data_survives_a_restart_and_enrollment_is_not_replayed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def face(clip_frames: ClipFrames) -> bytes:
+    return clip_frames("carphone_pristine.mp4", [0])[0]
+
+
+@pytest.fixture(scope="module")
+def street(clip_frames: ClipFrames) -> dict[int, bytes]:
+    """One car in both frames: an incident and its alert."""
+    return clip_frames("bikes.mp4", [140, 150])
+
+
+def test_data_survives_a_restart_and_enrollment_is_not_replayed(
+    street: dict[int, bytes], face: bytes, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     watchlist = tmp_path / "watchlist.yaml"
     watchlist.write_text(WATCHLIST)
     options = StackOptions(
@@ -24,7 +36,7 @@ def test_data_survives_a_restart_and_enrollment_is_not_replayed(tmp_path) -> Non
     with EmbeddedStack(options) as first:
         pipeline = Pipeline(first)
         now = datetime.now(UTC)
-        records = [pipeline.record("gate", STREET[i], seq=n, at=now) for n, i in enumerate(STREET)]
+        records = [pipeline.record("gate", street[i], seq=n, at=now) for n, i in enumerate(street)]
         pipeline.put(records, "gate")
         people = first.resource("PeopleTable")
         client("dynamodb").put_item(
@@ -35,7 +47,7 @@ def test_data_survives_a_restart_and_enrollment_is_not_replayed(tmp_path) -> Non
                 "status": {"S": "pending"},
             },
         )
-        client("s3").put_object(Bucket=first.media_bucket, Key="enroll/grace-hopper/a.jpg", Body=FACE)
+        client("s3").put_object(Bucket=first.media_bucket, Key="enroll/grace-hopper/a.jpg", Body=face)
         wait_for(
             lambda: (
                 client("dynamodb").get_item(TableName=people, Key={"person_id": {"S": "grace-hopper"}})[

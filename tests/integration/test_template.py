@@ -45,9 +45,13 @@ def test_every_declared_resource_is_created_or_served_locally(emulated_aws: None
     deployed = Deployer(cloudformation, "fwtest", "us-east-1").deploy()
     declared = {lid for lid, r in cloudformation["Resources"].items() if "Condition" not in r}
     assert declared <= set(deployed.refs)
-    for logical, kind in deployed.types.items():
-        if logical in deployed.served_locally:
-            assert kind in SERVED_LOCALLY
+    # Served locally: every resource of those kinds, each with the reason, and none made in the emulator.
+    assert deployed.served_locally == {
+        logical: SERVED_LOCALLY[kind] for logical, kind in deployed.types.items() if kind in SERVED_LOCALLY
+    }
+    assert "FramesApi" in deployed.served_locally
+    assert clients.client("apigateway").get_rest_apis()["items"] == []
+    assert clients.client("lambda").list_layers()["Layers"] == []
     created = {lid for lid in deployed.types if lid not in deployed.served_locally}
     assert {
         "FramesStream",
@@ -58,6 +62,13 @@ def test_every_declared_resource_is_created_or_served_locally(emulated_aws: None
         "IngestFunction",
         "FacesCollection",
     } <= created
+    # Created: each exists in the emulator under the name the stack reports.
+    refs = deployed.refs
+    assert clients.client("dynamodb").describe_table(TableName=refs["FramesTable"])["Table"]["TableStatus"]
+    assert refs["FramesStream"] in clients.client("kinesis").list_streams()["StreamNames"]
+    clients.client("s3").head_bucket(Bucket=refs["MediaBucket"])
+    clients.client("stepfunctions").describe_state_machine(stateMachineArn=refs["AnalyzeFramesStateMachine"])
+    clients.client("lambda").get_function(FunctionName=refs["IngestFunction"])
     sfn = clients.client("stepfunctions")
     analyze = sfn.describe_state_machine(stateMachineArn=deployed.physical("AnalyzeFramesStateMachine"))
     assert analyze["type"] == "EXPRESS"

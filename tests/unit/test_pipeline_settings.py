@@ -1,4 +1,5 @@
-"""PipelineSettings from the environment the template sets; bad values name the variable."""
+"""Settings from the environment the template sets (each function's own model, and all of them in
+PipelineSettings); bad values name the variable."""
 
 from __future__ import annotations
 
@@ -6,9 +7,22 @@ from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic_settings import BaseSettings
 
 from framewatch.errors import UserError
-from framewatch.settings import PipelineSettings, pipeline_settings
+from framewatch.settings import (
+    EnrollSettings,
+    FaceSettings,
+    IngestSettings,
+    LabelSettings,
+    PipelineSettings,
+    TrackSettings,
+    UploadSettings,
+    WatchListSettings,
+    forget_settings,
+    pipeline_settings,
+    settings_for,
+)
 
 REQUIRED = {
     "MEDIA_BUCKET": "framewatch-media",
@@ -87,3 +101,60 @@ def test_a_fixed_environment_is_read_once_until_the_cache_is_cleared(env: pytest
     assert pipeline_settings() is first
     pipeline_settings.cache_clear()
     assert pipeline_settings().suppression_window_seconds == 600
+
+
+# Each function's own model needs only the variables that function reads (the template gives it no more).
+FUNCTION_ENVIRONMENTS = [
+    (IngestSettings, {"MEDIA_BUCKET": "m", "DEAD_LETTER_QUEUE_URL": "q"}),
+    (UploadSettings, {}),
+    (LabelSettings, {}),
+    (FaceSettings, {"PEOPLE_TABLE": "p"}),
+    (EnrollSettings, {}),
+    (WatchListSettings, {"MEDIA_BUCKET": "m"}),
+    (
+        TrackSettings,
+        {"MEDIA_BUCKET": "m", "TRACKS_TABLE": "t", "INCIDENTS_TABLE": "i", "ALERT_SLOTS_TABLE": "s"},
+    ),
+]
+
+
+@pytest.fixture
+def bare_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """No framewatch variable at all, and no settings remembered from another test."""
+    for name in PipelineSettings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    forget_settings()
+    yield monkeypatch
+    forget_settings()
+
+
+@pytest.mark.parametrize(("model", "variables"), FUNCTION_ENVIRONMENTS)
+def test_each_function_starts_with_only_its_own_variables(
+    bare_env: pytest.MonkeyPatch, model: type[BaseSettings], variables: dict[str, str]
+) -> None:
+    for name, value in variables.items():
+        bare_env.setenv(name, value)
+    settings = settings_for(model)
+    assert {name: getattr(settings, name.lower()) for name in variables} == variables
+    for name in variables:  # and each of them is required
+        forget_settings()
+        bare_env.delenv(name)
+        with pytest.raises(UserError, match=f"^setting {name}: Field required$"):
+            settings_for(model)
+        bare_env.setenv(name, variables[name])
+
+
+def test_a_function_reads_its_settings_once_per_cold_start(bare_env: pytest.MonkeyPatch) -> None:
+    bare_env.setenv("FRAME_RETENTION_DAYS", "3")
+    first = settings_for(UploadSettings)
+    bare_env.setenv("FRAME_RETENTION_DAYS", "9")
+    assert settings_for(UploadSettings) is first
+    forget_settings()  # a new environment, e.g. a new embedded stack
+    assert settings_for(UploadSettings).frame_retention_days == 9
+
+
+def test_a_function_setting_out_of_range_names_its_variable(bare_env: pytest.MonkeyPatch) -> None:
+    bare_env.setenv("PEOPLE_TABLE", "p")
+    bare_env.setenv("FACE_MATCH_THRESHOLD", "120")
+    with pytest.raises(UserError, match=r"^setting FACE_MATCH_THRESHOLD: "):
+        settings_for(FaceSettings)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from framewatch.core.labels import COCO_CLASSES, label_for_coco, matches_label, parents_of
+from framewatch.vision.labels import COCO_CLASSES, label_for_coco, matches_label, parents_of
 from framewatch.vision.objects import confidence
 
 from .helpers import frame, jpeg

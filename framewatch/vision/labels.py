@@ -1,8 +1,9 @@
 """COCO class names mapped to Rekognition-style labels, parents and categories.
 
-Pure data and lookups, no I/O: the vision service uses it to name detections, and the watch list
-uses it to resolve parents (a rule on ``Vehicle`` matches a ``Car``). Names follow Rekognition's
-taxonomy where it has the object (``Person``, ``Car``, ``Vehicle``, ``Transportation`` ...).
+Pure data and lookups, no I/O: the vision service's table (it lives with the service), used to name
+detections and give them Rekognition's parents, so that a rule on ``Vehicle`` matches a ``Car``.
+Names follow Rekognition's taxonomy where it has the object (``Person``, ``Car``, ``Vehicle``,
+``Transportation`` ...).
 """
 
 from __future__ import annotations

@@ -1,0 +1,55 @@
+"""The start-up check of the moto internals the embedded stack replaces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import moto
+import pytest
+
+from framewatch.embedded import moto_hooks
+from framewatch.embedded.moto_hooks import MOTO_VERSION, SEND_TO_TARGETS, Symbol, mismatch
+from framewatch.errors import UserError
+
+
+def test_the_pinned_moto_has_every_symbol_with_the_expected_parameters() -> None:
+    assert moto.__version__ == MOTO_VERSION
+    assert mismatch(moto.__version__) is None
+    moto_hooks.check()  # does not raise
+
+
+def test_another_moto_version_stops_the_stack_naming_both_versions() -> None:
+    problem = mismatch("5.3.0")
+    assert problem is not None
+    assert "moto 5.3.0" in problem and MOTO_VERSION in problem and "\n" not in problem
+
+
+def test_a_symbol_with_other_parameters_is_named() -> None:
+    def reshaped(self: Any, event: Any, transform_input: bool, extra: int) -> None: ...
+
+    def lookup(symbol: Symbol) -> Any:
+        return reshaped if symbol == SEND_TO_TARGETS else moto_hooks._lookup(symbol)
+
+    assert mismatch(MOTO_VERSION, lookup) == (
+        f"moto {MOTO_VERSION} changed moto.events.models.Rule.send_to_targets: parameters "
+        "(self, event, transform_input, extra), expected (self, original_event, transform_input)"
+    )
+
+
+def test_a_missing_symbol_is_named() -> None:
+    def lookup(symbol: Symbol) -> Any:
+        if symbol.name == "copy":
+            raise AttributeError(symbol.name)
+        return moto_hooks._lookup(symbol)
+
+    problem = mismatch(MOTO_VERSION, lookup)
+    assert problem is not None
+    assert problem.startswith(f"moto {MOTO_VERSION} has no moto.stepfunctions.parser.")
+    assert problem.endswith(".copy, which the embedded stack replaces or calls")
+
+
+def test_check_raises_one_line_for_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(moto, "__version__", "6.0.0")
+    with pytest.raises(UserError) as raised:
+        moto_hooks.check()
+    assert str(raised.value).startswith("moto 6.0.0 is installed") and "\n" not in str(raised.value)
