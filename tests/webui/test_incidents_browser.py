@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from framewatch_api_stack import Stack
 from webui_fixtures import moving_box, shot
 
@@ -168,8 +169,9 @@ def test_incident_view_steps_and_plays_frames(page: Any, incident_stack: Stack) 
         assert media.locator(".box-dim").inner_text().startswith("Person")
         assert page.locator("#incident-frame-time").get_attribute("datetime") == own[n]["captured_at"]
 
-    assert view.is_visible()
-    assert page.locator("#tab-incidents").is_hidden()
+    # Waiting assertions: the view opens on the card click's navigation, which a loaded machine delays.
+    expect(view).to_be_visible()
+    expect(page.locator("#tab-incidents")).to_be_hidden()
     expect_frame(0)
     assert page.locator("#incident-title").inner_text() == "Bicycle on driveway"
     # Nothing but the badges (a missing "stationary" badge leaves no trace).
