@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
 from framewatch_api_stack import Stack
+from playwright.sync_api import expect
 from webui_fixtures import moving_box, shot
 
 pytestmark = pytest.mark.browser
