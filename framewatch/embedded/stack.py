@@ -410,7 +410,7 @@ class EmbeddedStack:
 
         # Express history is in CloudWatch Logs on AWS (the template links the console); here it is in
         # the log group's local files, and the UI's own page shows it.
-        self._set_env({"EXECUTION_URL_TEMPLATE": "/executions.html?arn={execution_arn}"})
+        self._set_env({"EXECUTION_URL_TEMPLATE": "/executions.html?arn={execution_arn}&since={captured_at}"})
         self.ui = local_server.serve_in_thread(
             host=self.options.ui_host, port=self.ui_port, handler=self._api_handler()
         )
