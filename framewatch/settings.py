@@ -82,14 +82,19 @@ class WatchListSettings(_FunctionSettings):
         return ZoneInfo(self.alert_timezone)
 
 
-class TrackSettings(WatchListSettings):
-    """functions/track: the watch list, plus the tables tracks, incidents and alerts are written to."""
+class QuietCameraSettings(WatchListSettings):
+    """functions/track's sweep: ends the incidents of cameras that went silent."""
 
     tracks_table: str
     incidents_table: str
-    alert_slots_table: str
     ui_base_url: str | None = None
     frame_retention_days: RetentionDays = 7
+
+
+class TrackSettings(QuietCameraSettings):
+    """functions/track: the watch list, plus the tables tracks, incidents and alerts are written to."""
+
+    alert_slots_table: str
 
 
 class PipelineSettings(

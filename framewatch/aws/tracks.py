@@ -59,7 +59,8 @@ def _incident_update(table: str, record: IncidentRecord, now: str) -> dict[str, 
 
 
 class DynamoTrackStore:
-    def __init__(self, tracks_table: str, incidents_table: str, outbox_table: str) -> None:
+    def __init__(self, tracks_table: str, incidents_table: str, outbox_table: str = "") -> None:
+        """``outbox_table`` may be empty for a writer that never decides alerts (the quiet sweep)."""
         self.tracks_table = tracks_table
         self.incidents_table = incidents_table
         self.outbox_table = outbox_table
@@ -72,7 +73,9 @@ class DynamoTrackStore:
         if not item:
             return None
         return StoredState(
-            state=CameraState.model_validate_json(item["state"]["S"]), version=int(item["version"]["N"])
+            state=CameraState.model_validate_json(item["state"]["S"]),
+            version=int(item["version"]["N"]),
+            updated_at=item.get("updated_at", {}).get("S"),
         )
 
     def commit(
@@ -124,6 +127,20 @@ class DynamoTrackStore:
         for update in updates[room:]:
             client("dynamodb").update_item(**update)
         return True
+
+    def quiet_cameras(self, updated_before: str) -> list[str]:
+        # One item per camera: a filtered scan reads a few KB per camera.
+        pages = (
+            client("dynamodb")
+            .get_paginator("scan")
+            .paginate(
+                TableName=self.tracks_table,
+                ProjectionExpression="camera_id",
+                FilterExpression="updated_at < :cutoff",
+                ExpressionAttributeValues={":cutoff": {"S": updated_before}},
+            )
+        )
+        return sorted(item["camera_id"]["S"] for page in pages for item in page.get("Items", []))
 
     def pending_alerts(self, camera_id: str, stale_before: str) -> list[dict[str, Any]]:
         pages = (

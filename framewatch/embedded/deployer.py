@@ -91,6 +91,8 @@ class Deployed:
     substitutions: dict[str, dict[str, str]] = field(default_factory=dict)
     served_locally: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
+    # rule name → (ScheduleExpression, target ARNs): the emulator keeps scheduled rules but never fires them
+    schedules: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 
     def physical(self, logical_id: str) -> str:
         return self.refs[logical_id]
@@ -487,9 +489,12 @@ class Deployer:
     def _create_Events_Rule(self, logical: str, props: dict[str, Any]) -> None:
         name = self._name(logical, props.get("Name"))
         events = client("events")
-        arn = events.put_rule(
-            Name=name, EventPattern=json.dumps(props["EventPattern"]), State=props.get("State", "ENABLED")
-        )["RuleArn"]
+        trigger = (
+            {"ScheduleExpression": props["ScheduleExpression"]}
+            if "ScheduleExpression" in props
+            else {"EventPattern": json.dumps(props["EventPattern"])}
+        )
+        arn = events.put_rule(Name=name, State=props.get("State", "ENABLED"), **trigger)["RuleArn"]
         targets = [
             {
                 k: v
@@ -500,6 +505,8 @@ class Deployer:
         ]
         if targets:
             events.put_targets(Rule=name, Targets=targets)
+        if "ScheduleExpression" in props and props.get("State", "ENABLED") == "ENABLED":
+            self.out.schedules[name] = (props["ScheduleExpression"], [str(t["Arn"]) for t in targets])
         self._set(logical, name, Arn=arn)
 
     def _create_Pipes_Pipe(self, logical: str, props: dict[str, Any]) -> None:

@@ -26,6 +26,7 @@ from framewatch.embedded import (
     moto_hooks,
     retention,
     rules,
+    schedules,
     snapshot,
 )
 from framewatch.embedded.deployer import Deployed, Deployer
@@ -138,6 +139,7 @@ class EmbeddedStack:
         self.ui_port = 0
         self.snapshotter: snapshot.Snapshotter | None = None
         self.retention: retention.RetentionSweeper | None = None
+        self.schedules: schedules.Scheduler | None = None
         self.live_reload: Any = None
         # Per-camera figures of the cameras `up --cameras` runs (the web UI's live page shows them).
         self.camera_report: Callable[[], list[dict[str, Any]]] | None = None
@@ -171,6 +173,7 @@ class EmbeddedStack:
                 self._restore_and_keep_snapshots(self.options.snapshot_interval)
             self._start_pipes()
             self._start_retention()
+            self._start_schedules()
             if self.options.watch:
                 self._start_live_reload()
             if self.options.serve_ui:
@@ -368,6 +371,11 @@ class EmbeddedStack:
         if self.options.retention_interval:
             self.retention.start()
 
+    def _start_schedules(self) -> None:
+        assert self.deployed
+        self.schedules = schedules.Scheduler(self.deployed.schedules, self.options.region)
+        self.schedules.start()
+
     def _start_live_reload(self) -> None:
         from framewatch.embedded.live_reload import LiveReload, workflow_applier
         from framewatch.embedded.template import load_sam
@@ -464,6 +472,8 @@ class EmbeddedStack:
             self.live_reload.stop_event.set()
         if self.retention is not None:
             self.retention.stop_event.set()  # a pass under way ends on its own; nothing to wait for
+        if self.schedules is not None:
+            self.schedules.stop()
         if self.pipes:
             in_flight = sum(pipe.in_flight for pipe in self.pipes)
             say(f"stopping: draining {in_flight} batch{'es' if in_flight != 1 else ''}…")

@@ -13,6 +13,7 @@ from framewatch.settings import (
     FaceSettings,
     IngestSettings,
     LabelSettings,
+    QuietCameraSettings,
     TrackSettings,
     UploadSettings,
     WatchListSettings,
@@ -34,6 +35,7 @@ FUNCTIONS: dict[str, tuple[type[BaseSettings], set[str]]] = {
     "IdentifyFacesFunction": (FaceSettings, REKOGNITION),
     "EvaluateFunction": (WatchListSettings, set()),
     "TrackFunction": (TrackSettings, set()),
+    "EndQuietIncidentsFunction": (QuietCameraSettings, set()),
     "EnrollFunction": (EnrollSettings, REKOGNITION),
 }
 
