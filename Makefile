@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo up test test-deployed lint bench soak models clean
+.PHONY: install demo up test test-deployed lint bench soak cost-inputs models clean
 
 install: $(STAMP)
 
@@ -39,6 +39,11 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# Re-measures what a frame costs per detector backend (demo runs on a busy and a static scene) and
+# rewrites the defaults of `framewatch cost` (framewatch/ops/cost_measurements/).
+cost-inputs: install
+	$(BIN)/python -m bench cost-inputs
 
 # `up --cameras` left running with a looped clip (default 30 min at 5 fps): memory slope, lag, disk.
 MINUTES ?= 30

@@ -79,6 +79,12 @@ def register(subparsers: Any) -> None:
         "(default: the committed bikes.mp4 measurement of each backend)",
     )
     cost.add_argument(
+        "--scene",
+        choices=["busy", "static"],
+        default="busy",
+        help="which committed measurement: busy (bikes.mp4, the default) or static (its still frame)",
+    )
+    cost.add_argument(
         "--gating",
         type=float,
         default=None,
@@ -239,7 +245,7 @@ def _cost(args: argparse.Namespace) -> int:
     detectors = detectors or list(measured.DETECTORS)
     for detector in detectors:
         if detector not in measurements:
-            measurements[detector] = measured.default(detector)
+            measurements[detector] = measured.default(detector, args.scene)
     base = cost.Workload(
         fps=args.fps,
         retention_days=args.retention_days,

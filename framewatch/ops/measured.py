@@ -94,9 +94,13 @@ def load(path: Path) -> list[Measurement]:
     return parse(data, str(path))
 
 
-def default(detector: Detector) -> Measurement:
-    """The committed measurement of a backend on bikes.mp4."""
-    path = DEFAULTS / f"{detector}.json"
+Scene = Literal["busy", "static"]
+
+
+def default(detector: Detector, scene: Scene = "busy") -> Measurement:
+    """The committed measurement of a backend: bikes.mp4 (busy) or its still frame (static)."""
+    path = DEFAULTS / (detector if scene == "busy" else f"{detector}-static")
+    path = path.with_suffix(".json")
     return parse(json.loads(path.read_text()), str(path))[0]
 
 
