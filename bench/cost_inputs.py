@@ -96,8 +96,9 @@ def main(argv: list[str]) -> int:
                 name = detector if scene == "busy" else f"{detector}-static"
                 (args.out / f"{name}.json").write_text(json.dumps(inputs, indent=2, sort_keys=True) + "\n")
                 calls = ", ".join(f"{k} {v}" for k, v in inputs["calls"].items())
+                analysed = f"{inputs['frames_analyzed']}/{inputs['frames_sampled']}"
                 print(
-                    f"{scene:6} {detector:11} analysed {inputs['frames_analyzed']}/{inputs['frames_sampled']}, "
-                    f"incidents {inputs['incidents']}, alerts {inputs['alerts_sent']}; Rekognition: {calls}"
+                    f"{scene:6} {detector:11} analysed {analysed}, incidents {inputs['incidents']}, "
+                    f"alerts {inputs['alerts_sent']}; Rekognition: {calls}"
                 )
     return 0
