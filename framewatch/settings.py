@@ -61,6 +61,24 @@ class EnrollSettings(_FunctionSettings):
     collection_id: str = "framewatch-faces"
 
 
+class BundledLabelSettings(LabelSettings):
+    """functions/bundled, detect_objects: the bundled detector also keeps registered faces in this bucket."""
+
+    media_bucket: str
+
+
+class BundledFaceSettings(FaceSettings):
+    """functions/bundled, identify_faces: registered faces are the bucket's faces/ objects."""
+
+    media_bucket: str
+
+
+class BundledEnrollSettings(EnrollSettings):
+    """functions/bundled, enroll_face: writes the face's embedding under the bucket's faces/."""
+
+    media_bucket: str
+
+
 class WatchListSettings(_FunctionSettings):
     """functions/evaluate: the watch list's object, and the zone its schedules are in."""
 
@@ -95,6 +113,15 @@ class TrackSettings(QuietCameraSettings):
     """functions/track: the watch list, plus the tables tracks, incidents and alerts are written to."""
 
     alert_slots_table: str
+
+
+class ConfirmSettings(WatchListSettings):
+    """functions/confirm (cascade): the outbox and incidents it confirms or dismisses, the collection."""
+
+    alert_slots_table: str
+    incidents_table: str
+    collection_id: str = "framewatch-faces"
+    face_match_threshold: Percent = 80.0
 
 
 class PipelineSettings(

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from framewatch.api import queries as q
 from framewatch.api.settings import ApiSettings
 from framewatch.core.console import express_execution_url
+from framewatch.core.faces import face_prefix
 from framewatch.core.frame_record import utc_iso
 
 Item = dict[str, Any]
@@ -225,6 +226,8 @@ def delete_person(store: Store, person_id: str) -> Item:
         raise q.NotFound(f"no person {person_id!r}")
     face_ids = [str(f) for f in person.get("face_ids") or []]
     store.delete_faces(face_ids)  # first: a face left in the collection would still match
+    # The bundled detector's registered faces (DetectorBackend bundled or cascade) live in the bucket.
+    store.delete_objects(face_prefix(store.settings.collection_id, person_id))
     photos = store.delete_objects(f"enroll/{person_id}/")
     store.delete_person(person_id)
     return {"deleted": person_id, "faces_removed": len(face_ids), "photos_removed": photos}

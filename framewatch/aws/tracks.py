@@ -180,3 +180,46 @@ def _state_condition_failed(exc: ClientError) -> bool:
     if reasons:
         return reasons[0].get("Code") == "ConditionalCheckFailed"
     return "ConditionalCheckFailed" in str(exc)
+
+
+class DynamoAlertOutbox:
+    """The cascade's confirm step: marks an outbox item confirmed, or dismisses it and its incident."""
+
+    def __init__(self, outbox_table: str, incidents_table: str) -> None:
+        self.outbox_table = outbox_table
+        self.incidents_table = incidents_table
+
+    def _key(self, camera_id: str, alert_id: str) -> dict[str, Any]:
+        return {"camera_id": {"S": camera_id}, "alert_id": {"S": alert_id}}
+
+    def confirm(self, camera_id: str, alert_id: str) -> None:
+        client("dynamodb").update_item(
+            TableName=self.outbox_table,
+            Key=self._key(camera_id, alert_id),
+            UpdateExpression="SET confirmed = :yes",
+            ConditionExpression="attribute_exists(alert_id)",
+            ExpressionAttributeValues={":yes": {"BOOL": True}},
+        )
+
+    def dismiss(self, camera_id: str, alert_id: str, incident_id: str) -> None:
+        dynamodb = client("dynamodb")
+        try:
+            dynamodb.update_item(
+                TableName=self.outbox_table,
+                Key=self._key(camera_id, alert_id),
+                UpdateExpression="SET #status = :dismissed",
+                ConditionExpression="#status = :pending",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":dismissed": {"S": "dismissed"}, ":pending": {"S": "pending"}},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return  # claimed or sent meanwhile: too late to dismiss
+        dynamodb.update_item(
+            TableName=self.incidents_table,
+            Key={"incident_id": {"S": incident_id}},
+            UpdateExpression="SET alert_status = :dismissed",
+            ConditionExpression="attribute_exists(incident_id)",
+            ExpressionAttributeValues={":dismissed": {"S": "dismissed"}},
+        )

@@ -121,7 +121,7 @@ def test_delete_person_removes_faces_then_photos_then_item() -> None:
     result = service.delete_person(store, "ada-1a2b3c")
     assert result == {"deleted": "ada-1a2b3c", "faces_removed": 2, "photos_removed": 0}
     assert store.deleted_faces == ["f1", "f2"]
-    assert store.deleted_prefixes == ["enroll/ada-1a2b3c/"]
+    assert store.deleted_prefixes == ["faces/c/ada-1a2b3c/", "enroll/ada-1a2b3c/"]
     assert store.people_items == {}
 
 
