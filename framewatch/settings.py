@@ -122,6 +122,8 @@ class ConfirmSettings(WatchListSettings):
     incidents_table: str
     collection_id: str = "framewatch-faces"
     face_match_threshold: Percent = 80.0
+    # A label Rekognition confirmed on a camera needs no confirmation there for this long (0: always ask).
+    cascade_trust_seconds: int = Field(default=600, ge=0, le=86_400)
 
 
 class PipelineSettings(

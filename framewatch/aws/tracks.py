@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from framewatch.aws.clients import client
 from framewatch.core.frame_record import utc_iso
+from framewatch.core.frame_ref import parse_captured_at
 from framewatch.core.incidents import AlertDue, CameraState, IncidentRecord
 from framewatch.logic.track import StoredState
 
@@ -183,7 +184,9 @@ def _state_condition_failed(exc: ClientError) -> bool:
 
 
 class DynamoAlertOutbox:
-    """The cascade's confirm step: marks an outbox item confirmed, or dismisses it and its incident."""
+    """The cascade's confirm step: marks an outbox item confirmed, or dismisses it and its incident.
+    A label's trust on a camera is one more item of the outbox table (``alert_id`` ``trust#<label>``,
+    no status, so the workflow never takes it for an alert)."""
 
     def __init__(self, outbox_table: str, incidents_table: str) -> None:
         self.outbox_table = outbox_table
@@ -222,4 +225,25 @@ class DynamoAlertOutbox:
             UpdateExpression="SET alert_status = :dismissed",
             ConditionExpression="attribute_exists(incident_id)",
             ExpressionAttributeValues={":dismissed": {"S": "dismissed"}},
+        )
+
+    def trusted_until(self, camera_id: str, label: str) -> str | None:
+        item = (
+            client("dynamodb")
+            .get_item(
+                TableName=self.outbox_table, Key=self._key(camera_id, f"trust#{label}"), ConsistentRead=True
+            )
+            .get("Item")
+        )
+        return item["trusted_until"]["S"] if item and "trusted_until" in item else None
+
+    def trust(self, camera_id: str, label: str, until: str | None) -> None:
+        key = self._key(camera_id, f"trust#{label}")
+        if until is None:
+            client("dynamodb").delete_item(TableName=self.outbox_table, Key=key)
+            return
+        expires = int(parse_captured_at(until).timestamp()) + 86_400
+        client("dynamodb").put_item(
+            TableName=self.outbox_table,
+            Item={**key, "trusted_until": {"S": until}, "expires_at": {"N": str(expires)}},
         )

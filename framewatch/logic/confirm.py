@@ -5,13 +5,20 @@ finds the outbox item already confirmed), so Rekognition sees one image per inci
 frame. A label incident is confirmed when Rekognition finds its label (or a label its rule watches) in
 the incident's best frame; a registered person when the largest face there matches that person; an
 unknown face when it matches nobody. What is not confirmed is dismissed: its alert is never sent.
+
+A label Rekognition confirmed on a camera is then trusted there for ``trust_seconds``: new incidents of
+it go out without another call (a busy street opens a Car incident every few seconds, and a detector
+that was right about cars there a minute ago adds nothing by being asked again). A dismissal ends the
+trust at once. People are always checked: who it is matters more than what.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from framewatch.core.detections import labels_from_rekognition
+from framewatch.core.frame_record import utc_iso
 from framewatch.core.watchlist import Rule, WatchList
 from framewatch.logic.ports import Vision
 
@@ -25,6 +32,14 @@ class AlertOutbox(Protocol):
         """Never send it (only if it is still pending); the incident says it was dismissed."""
         ...
 
+    def trusted_until(self, camera_id: str, label: str) -> str | None:
+        """Until when (ISO-8601 UTC) ``label`` needs no confirmation on this camera, if at all."""
+        ...
+
+    def trust(self, camera_id: str, label: str, until: str | None) -> None:
+        """Trust ``label`` on this camera until ``until``; None ends the trust."""
+        ...
+
 
 def confirm_alerts(
     alerts: list[dict[str, Any]],
@@ -34,6 +49,8 @@ def confirm_alerts(
     *,
     collection_id: str,
     face_match_threshold: float,
+    now: datetime,
+    trust_seconds: float = 0.0,
 ) -> list[dict[str, Any]]:
     """The alerts that may go out, in the order given."""
     kept = []
@@ -41,13 +58,18 @@ def confirm_alerts(
         if int(alert.get("alert_number", 1)) > 1 or alert.get("confirmed"):
             kept.append(alert)
             continue
+        camera, label = str(alert["camera_id"]), str(alert["label"])
         rule = watchlist.rule(str(alert["rule"]))
-        if rule is not None and not _seen_by_rekognition(
-            alert, rule, vision, collection_id, face_match_threshold
-        ):
-            outbox.dismiss(alert["camera_id"], alert["alert_id"], alert["incident_id"])
-            continue
-        outbox.confirm(alert["camera_id"], alert["alert_id"])
+        about_people = rule is not None and bool(rule.people or rule.unknown_faces)
+        trusted = bool(trust_seconds) and (outbox.trusted_until(camera, label) or "") > utc_iso(now)
+        if rule is not None and (about_people or not trusted):
+            seen = _seen_by_rekognition(alert, rule, vision, collection_id, face_match_threshold)
+            if trust_seconds and not about_people:
+                outbox.trust(camera, label, utc_iso(now + timedelta(seconds=trust_seconds)) if seen else None)
+            if not seen:
+                outbox.dismiss(camera, alert["alert_id"], alert["incident_id"])
+                continue
+        outbox.confirm(camera, alert["alert_id"])
         kept.append({**alert, "confirmed": True})
     return kept
 

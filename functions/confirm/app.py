@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
@@ -34,6 +35,8 @@ def lambda_handler(event: ConfirmInput, context: LambdaContext) -> dict[str, Any
         watchlist(settings),
         collection_id=settings.collection_id,
         face_match_threshold=settings.face_match_threshold,
+        now=datetime.now(UTC),
+        trust_seconds=settings.cascade_trust_seconds,
     )
     if len(kept) < len(event.alerts):
         logger.info("dismissed unconfirmed incidents", extra={"dismissed": len(event.alerts) - len(kept)})

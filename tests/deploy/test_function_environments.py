@@ -9,6 +9,10 @@ from pydantic_settings import BaseSettings
 
 from framewatch.embedded.template import translate
 from framewatch.settings import (
+    BundledEnrollSettings,
+    BundledFaceSettings,
+    BundledLabelSettings,
+    ConfirmSettings,
     EnrollSettings,
     FaceSettings,
     IngestSettings,
@@ -36,6 +40,10 @@ FUNCTIONS: dict[str, tuple[type[BaseSettings], set[str]]] = {
     "EvaluateFunction": (WatchListSettings, set()),
     "TrackFunction": (TrackSettings, set()),
     "EndQuietIncidentsFunction": (QuietCameraSettings, set()),
+    "BundledDetectObjectsFunction": (BundledLabelSettings, set()),
+    "BundledIdentifyFacesFunction": (BundledFaceSettings, set()),
+    "BundledEnrollFunction": (BundledEnrollSettings, set()),
+    "ConfirmIncidentsFunction": (ConfirmSettings, REKOGNITION),
     "EnrollFunction": (EnrollSettings, REKOGNITION),
 }
 
