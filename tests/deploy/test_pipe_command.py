@@ -58,7 +58,13 @@ def test_on_aws_the_functions_keep_the_real_rekognition_endpoint() -> None:
             callers.add(logical)
             endpoint = variables["AWS_ENDPOINT_URL_REKOGNITION"]
             assert deployer.resolve({"AWS_ENDPOINT_URL_REKOGNITION": endpoint}) == {}  # NoValue: left out
-    assert callers == {"DetectLabelsFunction", "IdentifyFacesFunction", "EnrollFunction", "FramesApiFunction"}
+    assert callers == {
+        "DetectLabelsFunction",
+        "IdentifyFacesFunction",
+        "EnrollFunction",
+        "FramesApiFunction",
+        "ConfirmIncidentsFunction",
+    }
 
 
 @pytest.fixture(scope="module")
