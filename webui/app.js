@@ -249,6 +249,8 @@
     if (incident.severity !== "alert") return "detection";
     if (incident.alert_status === "sent") return "alert sent" + (incident.alert_count > 1 ? " ×" + incident.alert_count : "");
     if (incident.alert_status === "pending") return "alert pending";
+    // Cascade: Rekognition did not see what the bundled detector saw, so no alert went out.
+    if (incident.alert_status === "dismissed") return "not confirmed, no alert";
     return "alert";
   }
 
