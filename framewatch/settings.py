@@ -99,7 +99,6 @@ class PipelineSettings(
 
     frames_table: str
     alerts_table: str
-    suppression_window_seconds: int = Field(default=300, ge=10, le=86_400)
 
 
 S = TypeVar("S", bound=BaseSettings)
