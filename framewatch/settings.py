@@ -35,7 +35,7 @@ class IngestSettings(_FunctionSettings):
 
 
 class UploadSettings(_FunctionSettings):
-    """functions/uploads: the bucket comes with the event."""
+    """functions/describe_upload: the bucket comes with the event."""
 
     frame_retention_days: RetentionDays = 7
 
