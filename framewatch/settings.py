@@ -35,7 +35,7 @@ class IngestSettings(_FunctionSettings):
 
 
 class UploadSettings(_FunctionSettings):
-    """functions/uploads: the bucket comes with the event."""
+    """functions/describe_upload: the bucket comes with the event."""
 
     frame_retention_days: RetentionDays = 7
 
@@ -133,7 +133,6 @@ class PipelineSettings(
 
     frames_table: str
     alerts_table: str
-    suppression_window_seconds: int = Field(default=300, ge=10, le=86_400)
 
 
 S = TypeVar("S", bound=BaseSettings)

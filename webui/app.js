@@ -188,7 +188,11 @@
     const fresh = page.frames.filter((f) => !recent.ids.has(f.frame_id));
     for (const frame of fresh.reverse()) {
       recent.ids.add(frame.frame_id);
-      list.prepend(frameCard(frame));
+      // Newest first by capture time: a frame recorded after a later one (frames of a batch are
+      // analysed in parallel) goes below it, not on top.
+      const older = [...list.children].find(
+        (card) => (card.querySelector("figcaption time")?.getAttribute("datetime") || "") < frame.captured_at);
+      list.insertBefore(frameCard(frame), older || null);
     }
     $("recent-empty").hidden = recent.ids.size > 0;
     $("recent-more").hidden = !recent.next;

@@ -3,7 +3,8 @@
 moto has no plug-in API for what the stack needs, so it swaps private functions: Lambda invocations
 run the real handlers in-process (``lambda_runtime``), EventBridge rules start Step Functions
 executions (``rules``), and the ASL interpreter caches what it would rebuild per state
-(``emulator_speedups``). A moto release can rename or re-shape any of them without notice; a silent
+(``emulator_speedups``), and a failed UpdateItem leaves the item as it was (``_atomic_updates``).
+A moto release can rename or re-shape any of them without notice; a silent
 miss would leave the stack half-patched (Lambda tasks trying to start Docker, rules that never fire).
 So :func:`check` compares moto's version and each symbol's parameters with what these hooks were
 written against, and a difference stops the stack with one line naming the symbol.
@@ -65,6 +66,22 @@ BOTO_CLIENT_FOR = Symbol(
     f"{_SFN}.asl.utils.boto_client", "boto_client_for", ("region", "service", "state_credentials")
 )
 JSON_PATH_PARSE = Symbol(f"{_SFN}.asl.utils.json_path", "parse", ("path", "debug"))
+UPDATE_ITEM = Symbol(
+    "moto.dynamodb.models",
+    "DynamoDBBackend.update_item",
+    (
+        "self",
+        "table_name",
+        "key",
+        "update_expression",
+        "expression_attribute_names",
+        "expression_attribute_values",
+        "attribute_updates",
+        "expected",
+        "condition_expression",
+        "return_values_on_condition_check_failure",
+    ),
+)
 
 SYMBOLS = (
     INVOKE_LAMBDA,
@@ -73,11 +90,18 @@ SYMBOLS = (
     ENTRYPOINT,
     BOTO_CLIENT_FOR,
     JSON_PATH_PARSE,
+    UPDATE_ITEM,
     *(Symbol(module, "copy", None) for module in COPYING_MODULES),
     # Called by the replacements.
     Symbol("moto.events.models", "EventTemplateParser.parse", ("input_template", "input_paths_map", "event")),
     Symbol(f"{_SFN}.asl.parse.asl_parser", "AmazonStateLanguageParser.parse", ("definition",)),
     Symbol("moto.settings", "moto_server_port", ()),
+    Symbol(
+        "moto.dynamodb.models",
+        "DynamoDBBackend.get_item",
+        ("self", "table_name", "keys", "projection_expressions"),
+    ),
+    Symbol("moto.dynamodb.models", "DynamoDBBackend.delete_item", None),
 )
 
 # What the hooks replaced, by qualified name: a second stack in the same process checks these.
@@ -132,6 +156,7 @@ def install(runtime: LocalLambdaRuntime, router: RuleRouter) -> None:
     _route_lambda(runtime)
     _route_rules(router)
     _speed_up_interpreter()
+    _atomic_updates()
 
 
 def _replace(owner: Any, name: str, qualified: str, replacement: Any) -> None:
@@ -268,3 +293,37 @@ def _speed_up_interpreter() -> None:
         if getattr(module, "copy", None) is copy:
             _replace(module, "copy", f"{name}.copy", shim)
     _interpreter_sped_up = True
+
+
+def _atomic_updates() -> None:
+    """An UpdateItem that fails leaves the item as it was, as DynamoDB's does.
+
+    moto applies an update expression's actions to the stored item one by one; when a later action
+    fails (``ADD`` to an attribute of another type), the earlier ``SET``s stay. EnrollFace's "Record the
+    person" would then show the person ``enrolled`` until its Catch records ``failed``, which no
+    reader of the real table can ever see.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if UPDATE_ITEM.qualified in _originals:
+        return
+    original = DynamoDBBackend.update_item
+
+    def update_item(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            before = self.get_item(table_name, key)
+        except Exception:  # no such table, a malformed key: the update itself says so
+            return original(self, table_name, key, *args, **kwargs)
+        saved = None if before is None else copy.deepcopy(before.attrs)
+        try:
+            return original(self, table_name, key, *args, **kwargs)
+        except Exception:
+            after = self.get_item(table_name, key)
+            if saved is None and after is not None:
+                self.delete_item(table_name, key)
+            elif saved is not None and after is not None:
+                after.attrs.clear()
+                after.attrs.update(saved)
+            raise
+
+    _replace(DynamoDBBackend, "update_item", UPDATE_ITEM.qualified, update_item)

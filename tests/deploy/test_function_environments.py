@@ -23,13 +23,8 @@ from framewatch.settings import (
     WatchListSettings,
 )
 
-# Every function: Powertools' own, and the one the template keeps for a retired parameter.
-COMMON = {
-    "POWERTOOLS_SERVICE_NAME",
-    "POWERTOOLS_METRICS_NAMESPACE",
-    "LOG_LEVEL",
-    "SUPPRESSION_WINDOW_SECONDS",
-}
+# Every function: Powertools' own.
+COMMON = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
 # Where the Rekognition-compatible endpoint is configured (LocalStack); only callers of Rekognition.
 REKOGNITION = {"AWS_ENDPOINT_URL_REKOGNITION"}
 FUNCTIONS: dict[str, tuple[type[BaseSettings], set[str]]] = {

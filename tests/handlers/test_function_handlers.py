@@ -115,7 +115,7 @@ def test_an_upload_becomes_a_one_frame_batch(
     clients.client("s3").put_object(
         Bucket=bucket, Key="uploads/photo_1.jpg", Body=clip_frames("bikes.mp4", [0])[0]
     )
-    created = event("uploads_object_created.json")
+    created = event("describe_upload_object_created.json")
     created["detail"]["bucket"]["name"] = bucket
     [ref] = invoke("DescribeUploadFunction", created)
     assert (ref["camera_id"], ref["frame_id"], ref["source"]) == ("uploads", "upload-photo_1", "upload")
