@@ -102,11 +102,13 @@ ALERT_EMAIL ?=
 ALERT_PHONE ?=
 COLLECTION_ID ?= framewatch-faces
 RETENTION_DAYS ?= 7
+# rekognition | bundled | cascade (README: "Detector backends and what a camera costs").
+DETECTOR ?= rekognition
 ALERT_TIMEZONE ?= UTC
 # Empty: the hosted UI's CloudFront domain; set it only to call the API from a UI served elsewhere.
 ALLOWED_ORIGIN ?=
 DEPLOY_ENV := STACK=$(STACK) REGION=$(REGION) ALERT_EMAIL=$(ALERT_EMAIL) ALERT_PHONE=$(ALERT_PHONE) \
-	COLLECTION_ID=$(COLLECTION_ID) RETENTION_DAYS=$(RETENTION_DAYS) \
+	COLLECTION_ID=$(COLLECTION_ID) RETENTION_DAYS=$(RETENTION_DAYS) DETECTOR=$(DETECTOR) \
 	ALERT_TIMEZONE='$(ALERT_TIMEZONE)' ALLOWED_ORIGIN='$(ALLOWED_ORIGIN)' \
 	SAM=$(SAM) FRAMEWATCH=$(BIN)/framewatch
 

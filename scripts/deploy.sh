@@ -13,7 +13,8 @@ export SAM_CLI_TELEMETRY=0 AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION"
 
 overrides() {
   local list=("CollectionId=${COLLECTION_ID:-framewatch-faces}"
-              "FrameRetentionDays=${RETENTION_DAYS:-7}" "AlertTimezone=${ALERT_TIMEZONE:-UTC}")
+              "FrameRetentionDays=${RETENTION_DAYS:-7}" "AlertTimezone=${ALERT_TIMEZONE:-UTC}"
+              "DetectorBackend=${DETECTOR:-rekognition}")
   # Empty: the hosted UI's CloudFront domain (the template's default); set it for a UI served elsewhere.
   [ -n "${ALLOWED_ORIGIN:-}" ] && list+=("AllowedOrigin=$ALLOWED_ORIGIN")
   [ -n "${ALERT_EMAIL:-}" ] && list+=("AlertEmail=$ALERT_EMAIL")
