@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make deploy | destroy | outputs | localstack-deploy, and `build` (everything up to the first AWS call).
 # Environment (set by the Makefile): STACK REGION ALERT_EMAIL ALERT_PHONE COLLECTION_ID
-# RETENTION_DAYS ALERT_TIMEZONE ALLOWED_ORIGIN SAM FRAMEWATCH.
+# RETENTION_DAYS ALERT_TIMEZONE ALLOWED_ORIGIN DETECTOR SAM FRAMEWATCH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
