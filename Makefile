@@ -70,8 +70,9 @@ LAMBDA_PLATFORM := aarch64-manylinux_2_28
 LAMBDA_PYTHON := 3.13
 # Each layer: its folder under layers/ and the extras it holds; layers/<name>/excluded.txt lists
 # what its resolution leaves out. Another layer is one more name here and its LAYER_EXTRAS_<name>.
-LAYERS := shared
+LAYERS := shared vision
 LAYER_EXTRAS_shared := lambda
+LAYER_EXTRAS_vision := lambda vision
 UV_COMPILE := $(UV) pip compile --quiet --custom-compile-command "make lock" $(LOCK_FLAGS) pyproject.toml
 
 define lock_layer

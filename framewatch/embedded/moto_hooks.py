@@ -219,6 +219,8 @@ def _route_rules(router: RuleRouter) -> None:
     original = _originals.get(SEND_TO_TARGETS.qualified, Rule.send_to_targets)
 
     def send_to_targets(self: Any, event: Any, transform_input: bool = True) -> None:
+        if getattr(self, "scheduled_expression", None):
+            return  # a schedule receives no events, as on AWS (framewatch/embedded/schedules.py fires it)
         states = [t for t in self.targets if ":states:" in t["Arn"]]
         others = [t for t in self.targets if t not in states]
         if others:
