@@ -1,7 +1,7 @@
 """Every moto internal the embedded stack replaces, in one place, checked before anything is patched.
 
 moto has no plug-in API for what the stack needs, so it swaps private functions: Lambda invocations
-run the real handlers in-process (``lambda_runtime``), EventBridge rules start Step Functions
+run the real handlers in their worker processes (``lambda_runtime``), EventBridge rules start Step Functions
 executions (``rules``), and the ASL interpreter caches what it would rebuild per state
 (``emulator_speedups``). A moto release can rename or re-shape any of them without notice; a silent
 miss would leave the stack half-patched (Lambda tasks trying to start Docker, rules that never fire).
