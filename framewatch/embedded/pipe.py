@@ -156,6 +156,9 @@ class LocalPipe:
         self.execution_bound = EXPRESS_MAX_SECONDS + GRACE_SECONDS
         # Called (from a pipe thread) for each execution that fails or times out, as it happens.
         self.on_execution_failed: Callable[[ExecutionFailure], None] | None = None
+        # Where the emulator runs in this process: waits up to the given seconds for the execution to
+        # end (True once it has), so the result is asked for once instead of every 50 ms.
+        self.wait_for_end: Callable[[str, float], bool] | None = None
 
     @property
     def batch_bound(self) -> float:
@@ -411,6 +414,9 @@ class LocalPipe:
             if time.monotonic() > deadline:  # an emulated execution that will never end
                 status = self._stop_overdue(arn)
                 break
+            if self.wait_for_end is not None:
+                self.wait_for_end(arn, min(1.0, max(0.0, deadline - time.monotonic())))
+                continue
             time.sleep(pause)
             pause = min(pause * 1.5, 0.05)  # a poll costs the emulator CPU; oversleeping costs latency
         succeeded = status["status"] == "SUCCEEDED"

@@ -422,6 +422,8 @@ class EmbeddedStack:
             pipe = LocalPipe(
                 props["Name"], props, self.data_dir / f"checkpoint-{logical}.json", self.options.region
             )
+            # The emulator says when an execution ends: no DescribeExecution poll every 50 ms.
+            pipe.wait_for_end = self.execution_logs.wait_for_end
             pipe.start()
             self.pipes.append(pipe)
 
