@@ -65,6 +65,9 @@ BOTO_CLIENT_FOR = Symbol(
     f"{_SFN}.asl.utils.boto_client", "boto_client_for", ("region", "service", "state_credentials")
 )
 JSON_PATH_PARSE = Symbol(f"{_SFN}.asl.utils.json_path", "parse", ("path", "debug"))
+BACKEND_FOR_HOST = Symbol(
+    "moto.moto_server.werkzeug_app", "DomainDispatcherApplication.get_backend_for_host", ("self", "host")
+)
 
 SYMBOLS = (
     INVOKE_LAMBDA,
@@ -73,6 +76,7 @@ SYMBOLS = (
     ENTRYPOINT,
     BOTO_CLIENT_FOR,
     JSON_PATH_PARSE,
+    BACKEND_FOR_HOST,
     *(Symbol(module, "copy", None) for module in COPYING_MODULES),
     # Called by the replacements.
     Symbol("moto.events.models", "EventTemplateParser.parse", ("input_template", "input_paths_map", "event")),
@@ -132,6 +136,7 @@ def install(runtime: LocalLambdaRuntime, router: RuleRouter) -> None:
     _route_lambda(runtime)
     _route_rules(router)
     _speed_up_interpreter()
+    _speed_up_dispatch()
 
 
 def _replace(owner: Any, name: str, qualified: str, replacement: Any) -> None:
@@ -221,6 +226,40 @@ def _route_rules(router: RuleRouter) -> None:
 
 
 _interpreter_sped_up = False
+_dispatch_sped_up = False
+# Hosts a request named (endpoint host, virtual-hosted buckets): plenty for one machine's stack.
+_HOSTS_REMEMBERED = 4096
+
+
+def _speed_up_dispatch() -> None:
+    """moto's server finds the backend for each request's host by listing its own package folder
+    (``os.listdir`` + ``isdir`` of ~150 entries) and trying ~300 URL patterns, under one lock that
+    every request takes: ~1 ms of CPU per request (a quarter of a DynamoDB PutItem's, measured).
+    The answer depends on the host alone and moto's folders do not change while it runs, so it is
+    remembered per host."""
+    global _dispatch_sped_up
+    if _dispatch_sped_up:
+        return
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.get_backend_for_host
+    backends: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host in backends:
+            return backends[host]
+        backend = original(self, host)
+        if len(backends) < _HOSTS_REMEMBERED:
+            backends[host] = backend
+        return backend
+
+    _replace(
+        DomainDispatcherApplication,
+        "get_backend_for_host",
+        BACKEND_FOR_HOST.qualified,
+        get_backend_for_host,
+    )
+    _dispatch_sped_up = True
 
 
 def _speed_up_interpreter() -> None:
