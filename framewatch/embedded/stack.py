@@ -424,6 +424,9 @@ class EmbeddedStack:
             )
             # The emulator says when an execution ends: no DescribeExecution poll every 50 ms.
             pipe.wait_for_end = self.execution_logs.wait_for_end
+            # The enrichment function runs in this stack's Lambda runtime: called directly, as the
+            # workflow's lambda:invoke tasks are (moto_hooks), with the same result and errors.
+            pipe.invoke_function = lambda name, arn, event: self.runtime.invoke(name, arn, event)
             pipe.start()
             self.pipes.append(pipe)
 
