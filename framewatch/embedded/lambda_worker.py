@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -74,6 +75,9 @@ class _InitError(Exception):
 
 
 def main() -> int:
+    # Ctrl+C in `up`'s terminal reaches the whole process group; the stack ends its workers itself,
+    # after the batches in flight drained, so an interrupt must not cut an invocation short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     code_dir, handler_spec, function_name = sys.argv[1], sys.argv[2], sys.argv[3]
     replies = os.fdopen(int(os.environ.pop(REPLY_FD_ENV)), "w", buffering=1, encoding="utf-8")
     requests = os.fdopen(os.dup(0), "r", encoding="utf-8")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -220,3 +221,12 @@ def test_recycle_starts_new_workers_and_stop_leaves_none(runtime: Any) -> None:
     busy.join(10)
     assert time.monotonic() - started < 10
     assert not [pid for pid in pids if _alive(pid)]
+
+
+def test_an_interrupt_from_the_terminal_does_not_end_a_worker(runtime: Any) -> None:
+    runtime.add("where", "where")
+    first, _ = _invoke(runtime, "where")
+    os.kill(first["pid"], signal.SIGINT)  # what Ctrl+C sends to `up`'s whole process group
+    time.sleep(0.3)
+    second, errored = _invoke(runtime, "where")
+    assert not errored and second["pid"] == first["pid"]
