@@ -54,6 +54,8 @@ TARGETS: dict[str, tuple[str, str]] = {
     "capture_peak_rss_mb_stalled": ("capture client peak RSS, stalled sink (MB)", ""),
     "peak_rss_mb_stack": ("embedded stack process peak RSS (MB)", ""),
     "peak_rss_mb_vision": ("vision service peak RSS (MB)", ""),
+    "lambda_workers": ("Lambda worker processes at the end", ""),
+    "peak_rss_mb_workers_total": ("  their peak RSS, summed (MB)", ""),
     "peak_rss_mb": ("largest process peak RSS (MB)", ""),
 }
 

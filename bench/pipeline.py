@@ -259,6 +259,9 @@ def run() -> dict[str, float]:
             assert stack._vision is not None
             results["peak_rss_mb_stack"] = round(_rss_mb(), 1)
             results["peak_rss_mb_vision"] = round(_rss_mb(stack._vision.pid), 1)
+            workers = stack.runtime.worker_pids()
+            results["lambda_workers"] = len(workers)
+            results["peak_rss_mb_workers_total"] = round(sum(_rss_mb(pid) for pid in workers), 1)
     return results
 
 
