@@ -62,7 +62,7 @@ SERVED_LOCALLY = {
     "AWS::ApiGateway::UsagePlan": "the local API adapter checks the API key itself",
     "AWS::ApiGateway::UsagePlanKey": "the local API adapter checks the API key itself",
     "AWS::ApiGateway::ApiKey": "the local API adapter generates a key at start",
-    "AWS::Lambda::Permission": "handlers are invoked in-process; there is no resource policy to check",
+    "AWS::Lambda::Permission": "the local runtime invokes handlers; there is no resource policy to check",
     "AWS::Lambda::LayerVersion": "the shared package is importable from the project's virtualenv",
     "AWS::CloudFront::OriginAccessControl": "the local API adapter serves webui/ itself",
     "AWS::CloudFront::ResponseHeadersPolicy": "the local API adapter sends the same headers itself",
@@ -437,7 +437,7 @@ class Deployer:
         # The emulator wants a zip; the runtime runs the code from the folder the template names.
         placeholder = io.BytesIO()
         with zipfile.ZipFile(placeholder, "w") as archive:
-            archive.writestr("README.txt", "code runs in-process from the project tree")
+            archive.writestr("README.txt", "code runs in worker processes from the project tree")
         environment = props.get("Environment", {}).get("Variables", {})
         function = client("lambda").create_function(
             FunctionName=name,

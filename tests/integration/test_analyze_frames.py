@@ -6,10 +6,12 @@ tests/faults/test_delivery_faults.py."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -124,3 +126,27 @@ def test_faces_are_looked_for_only_in_frames_where_a_person_was_found(stack, pip
     assert entered["Detect labels"] == 3
     assert entered["Find and identify faces"] == 1  # only the frame with people
     assert entered["No faces to look for"] == 2
+
+
+def _environment_of(pid: int) -> dict[str, str]:
+    entries = Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
+    return dict(entry.split("=", 1) for entry in entries if "=" in entry)
+
+
+def test_each_function_runs_in_its_own_workers_with_only_its_environment(stack) -> None:  # type: ignore[no-untyped-def]
+    functions = sorted(stack.runtime.functions)
+    variables = {name: stack.runtime.spec(name).environment for name in functions}
+    for name in functions:
+        pids = stack.runtime.worker_pids(name)
+        assert pids and os.getpid() not in pids, name
+        for pid in pids:
+            environment = _environment_of(pid)
+            assert environment["AWS_LAMBDA_FUNCTION_NAME"] == name
+            assert environment["AWS_ENDPOINT_URL"] == stack.moto_url  # the emulator, not AWS
+            assert {k: environment.get(k) for k in variables[name]} == variables[name]
+            others = {k for other in functions if other != name for k in variables[other]} - set(
+                variables[name]
+            )
+            assert not others & set(environment), (name, others & set(environment))
+    # The stack's own process was given none of the functions' variables.
+    assert "WATCHLIST_KEY" not in os.environ and "FRAMES_TABLE" not in os.environ
