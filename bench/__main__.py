@@ -16,7 +16,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import capture, pipeline, tracking, vision
+from bench import bundled, capture, pipeline, tracking, vision
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -38,6 +38,10 @@ TARGETS: dict[str, tuple[str, str]] = {
     "detect_faces_ms": ("DetectFaces through the service", ""),
     "detect_faces_bare_ms": ("  bare YuNet (the limit)", ""),
     "search_faces_by_image_ms": ("SearchFacesByImage through the service", ""),
+    "bundled_handler_ms_per_frame": ("bundled detector in its Lambda handler, ms/frame", ""),
+    "bundled_bare_ms_per_frame": ("  bare NanoDet, one thread (the limit)", ""),
+    "bundled_handler_over_bare": ("  handler / bare", "<= 1.3"),
+    "bundled_cold_start_ms": ("  cold start: import + first frame (ms)", ""),
     "stage_ingest_ms": ("stage: ingest Lambda (per batch)", ""),
     "stage_detect_labels_ms": ("stage: detect labels Lambda", ""),
     "stage_faces_ms": ("stage: find and identify faces Lambda", ""),
@@ -103,6 +107,7 @@ def main() -> int:
     for name, module in (
         ("tracking", tracking),
         ("vision", vision),
+        ("bundled", bundled),
         ("capture", capture),
         ("pipeline", pipeline),
     ):

