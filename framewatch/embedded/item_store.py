@@ -231,7 +231,7 @@ def item_from_body(table: Any, body: str) -> Any:
     from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 
     attrs = json.loads(body)
-    item = Item.__new__(Item)
+    item: Any = Item.__new__(Item)
     values = LimitedSizeDict.__new__(LimitedSizeDict)
     dict.__init__(values, ((key, DynamoType(_load(value))) for key, value in attrs.items()))
     item.attrs = values

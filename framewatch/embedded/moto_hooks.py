@@ -367,8 +367,13 @@ def item_store_mismatch(version: str, lookup: Callable[[Symbol], Any] = _lookup)
 
     if isinstance(Table.__dict__.get("items"), property):  # already installed
         return None
-    probe = Table("probe", "123456789012", "us-east-1", [{"AttributeName": "k", "KeyType": "HASH"}],
-                  [{"AttributeName": "k", "AttributeType": "S"}])  # fmt: skip
+    probe = Table(  # type: ignore[abstract]
+        "probe",
+        "123456789012",
+        "us-east-1",
+        [{"AttributeName": "k", "KeyType": "HASH"}],
+        [{"AttributeName": "k", "AttributeType": "S"}],
+    )
     if type(probe.__dict__.get("items")) is not defaultdict:
         return f"moto {version} no longer keeps a table's items in Table.items, which the item store replaces"
     return None
@@ -427,7 +432,7 @@ def _patch_tables() -> None:
             value = DiskItems(_item_store, self)
         self.__dict__["_items"] = value
 
-    Table.items = property(get_items, set_items)  # type: ignore[assignment,method-assign]
+    Table.items = property(get_items, set_items)  # type: ignore[assignment]
 
     all_items = _lookup(TABLE_ALL_ITEMS)
 
@@ -623,3 +628,46 @@ def install_untracked_models() -> None:
 
     _replace(BaseModel, "__new__", MODEL_NEW.qualified, staticmethod(new))
     _models_untracked = True
+
+
+# ---------------------------------------------------------------- the end of every execution
+# ``execution_logs`` writes an ended execution's history to its log group and makes the emulator
+# forget it; it hears of the end through moto's ``BaseExecutionWorkerCommunication.terminated``,
+# which every execution calls once, after its status, output and stop date are set.
+EXECUTION_TERMINATED = Symbol(
+    f"{_SFN}.backend.execution", "BaseExecutionWorkerCommunication.terminated", ("self",)
+)
+EXECUTION_END_SYMBOLS = (
+    EXECUTION_TERMINATED,
+    Symbol(f"{_SFN}.utils", "TMP_THREADS", None),  # trimmed to the live threads at each end
+)
+
+
+def execution_end_mismatch(version: str, lookup: Callable[[Symbol], Any] = _lookup) -> str | None:
+    return _check_symbols(version, EXECUTION_END_SYMBOLS, lookup)
+
+
+_execution_ended: Callable[[Any], None] | None = None
+
+
+def install_execution_end(ended: Callable[[Any], None] | None) -> None:
+    """Check moto, then call ``ended(execution)`` as each Step Functions execution ends (None: stop)."""
+    global _execution_ended
+    import moto
+
+    problem = execution_end_mismatch(moto.__version__)
+    if problem:
+        raise UserError(problem)
+    _execution_ended = ended
+    if EXECUTION_TERMINATED.qualified in _originals:
+        return
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    original = BaseExecutionWorkerCommunication.terminated
+
+    def terminated(self: Any) -> None:
+        original(self)  # sets the status, output, error and stop date first
+        if _execution_ended is not None:
+            _execution_ended(self.execution)
+
+    _replace(BaseExecutionWorkerCommunication, "terminated", EXECUTION_TERMINATED.qualified, terminated)

@@ -48,7 +48,10 @@ def _table(name: str = "frames") -> Any:
 def _create(dynamodb: Any, name: str = "frames") -> None:
     dynamodb.create_table(
         TableName=name,
-        KeySchema=[{"AttributeName": "camera_id", "KeyType": "HASH"}, {"AttributeName": "frame_key", "KeyType": "RANGE"}],
+        KeySchema=[
+            {"AttributeName": "camera_id", "KeyType": "HASH"},
+            {"AttributeName": "frame_key", "KeyType": "RANGE"},
+        ],
         AttributeDefinitions=[
             {"AttributeName": a, "AttributeType": "S"} for a in ("camera_id", "frame_key", "day")
         ],
@@ -56,7 +59,10 @@ def _create(dynamodb: Any, name: str = "frames") -> None:
         GlobalSecondaryIndexes=[
             {
                 "IndexName": "ByDay",
-                "KeySchema": [{"AttributeName": "day", "KeyType": "HASH"}, {"AttributeName": "frame_key", "KeyType": "RANGE"}],
+                "KeySchema": [
+                    {"AttributeName": "day", "KeyType": "HASH"},
+                    {"AttributeName": "frame_key", "KeyType": "RANGE"},
+                ],
                 "Projection": {"ProjectionType": "ALL"},
             }
         ],
@@ -162,7 +168,8 @@ def _exercise(dynamodb: Any) -> list[Any]:
                 {"Put": {"TableName": "frames-people", "Item": {"person_id": {"S": "p-new"}}}},
                 {"Update": {"TableName": "frames", "Key": key, "UpdateExpression": "SET seq = :z",
                             "ExpressionAttributeValues": {":z": {"N": "0"}}}},
-                {"Put": {"TableName": "frames", "Item": _item(10), "ConditionExpression": "attribute_not_exists(camera_id)"}},
+                {"Put": {"TableName": "frames", "Item": _item(10),
+                         "ConditionExpression": "attribute_not_exists(camera_id)"}},
             ]
         )  # fmt: skip
     keep(dynamodb.get_item(TableName="frames-people", Key={"person_id": {"S": "p-new"}}))  # rolled back
