@@ -23,6 +23,12 @@ RESULTS = Path(__file__).resolve().parent / "results"
 # key → (what it is, target text, check); checks read the whole result dict
 TARGETS: dict[str, tuple[str, str]] = {
     "e2e_frames_per_s": ("frames/s end to end (backlog of bikes.mp4)", ">= 10"),
+    "model_limit_frames_per_s": ("  model limit: cores x 1000 / (bare labels + faces)", ""),
+    "e2e_share_of_limit": ("  end to end / model limit", ">= 0.70"),
+    "cpu_ms_per_frame_emulator": ("  CPU ms/frame: stack process (emulator, pipe)", ""),
+    "cpu_ms_per_frame_workers": ("  CPU ms/frame: Lambda workers", ""),
+    "cpu_ms_per_frame_vision": ("  CPU ms/frame: vision service", ""),
+    "cpu_busy_share": ("  share of all cores busy with those three", ""),
     "p50_capture_to_visible_ms": ("capture -> visible in frames API, p50 (5 fps)", ""),
     "p95_capture_to_visible_ms": ("capture -> visible in frames API, p95 (5 fps)", "< 1000"),
     "p95_capture_to_alert_ms": ("capture -> SNS alert, p95 (5 fps)", "< 1500"),
@@ -48,8 +54,24 @@ TARGETS: dict[str, tuple[str, str]] = {
     "capture_peak_rss_mb_stalled": ("capture client peak RSS, stalled sink (MB)", ""),
     "peak_rss_mb_stack": ("embedded stack process peak RSS (MB)", ""),
     "peak_rss_mb_vision": ("vision service peak RSS (MB)", ""),
+    "lambda_workers": ("Lambda worker processes at the end", ""),
+    "peak_rss_mb_workers_total": ("  their peak RSS, summed (MB)", ""),
     "peak_rss_mb": ("largest process peak RSS (MB)", ""),
 }
+
+
+def model_limit(results: dict[str, Any], cores: int) -> dict[str, float]:
+    """The most frames per second these cores could analyse if they did nothing but run the two
+    models each frame needs (bare labels + bare faces inference, this run's figures), and the share
+    of it the pipeline reached end to end."""
+    bare = results.get("detect_labels_bare_ms", 0) + results.get("detect_faces_bare_ms", 0)
+    if not bare:
+        return {}
+    limit = cores * 1000 / bare
+    out = {"model_limit_frames_per_s": round(limit, 2)}
+    if "e2e_frames_per_s" in results:
+        out["e2e_share_of_limit"] = round(results["e2e_frames_per_s"] / limit, 3)
+    return out
 
 
 def _machine() -> dict[str, Any]:
@@ -77,7 +99,7 @@ def _git_commit() -> str:
 
 
 def main() -> int:
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
     for name, module in (
         ("tracking", tracking),
         ("vision", vision),
@@ -88,6 +110,8 @@ def main() -> int:
         print(f"running {name} bench...", file=sys.stderr, flush=True)
         results.update(module.run())
         print(f"  {name} done in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    results.update(model_limit(results, os.cpu_count() or 1))
+    results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["peak_rss_mb"] = max(
         results.get(k, 0) for k in ("peak_rss_mb_stack", "peak_rss_mb_vision", "capture_peak_rss_mb_stalled")
     )
@@ -102,7 +126,8 @@ def main() -> int:
             print(f"{label:52} {shown:>10}  {target}")
     print(
         f"machine: {results['machine']['cores']} cores, Python {results['machine']['python']}, "
-        f"commit {results['git_commit']}"
+        f"commit {results['git_commit']}, load average {results['load_average_at_start']} at start, "
+        f"{results['load_average_at_end']} at end"
     )
 
     RESULTS.mkdir(exist_ok=True)
@@ -114,6 +139,10 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["cost-inputs"]:  # re-measures the defaults of `framewatch cost`
+        from bench import cost_inputs
+
+        sys.exit(cost_inputs.main(sys.argv[2:]))
     if sys.argv[1:2] == ["soak"]:  # `make soak`: long, so not part of `make bench`
         from bench import soak
 

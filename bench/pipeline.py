@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import resource
 import statistics
 import tempfile
@@ -70,6 +71,44 @@ def _throughput(stack: EmbeddedStack, jpegs: list[bytes], camera: str = "backlog
         kinesis.put_records(StreamName=stack.stream_name, Records=records[start : start + 100])
     stack.pipes[0].wait_idle(before + len(records), timeout=900)
     return len(records) / (time.monotonic() - started)
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime (fields 14 and 15 of stat)
+
+
+def _cpu_by_process(stack: EmbeddedStack) -> dict[str, float]:
+    """CPU seconds so far of the stack's process (the emulator, the pipe, the API), of the Lambda
+    workers (those running now, all functions) and of the vision service."""
+    assert stack._vision is not None
+    return {
+        "emulator": _cpu_seconds(os.getpid()),
+        "workers": sum(_cpu_seconds(pid) for pid in stack.runtime.worker_pids()),
+        "vision": _cpu_seconds(stack._vision.pid),
+    }
+
+
+def _measured_throughput(stack: EmbeddedStack, jpegs: list[bytes]) -> dict[str, float]:
+    """Frames per second of a backlog, and the CPU each process spent per frame on it."""
+    before = _cpu_by_process(stack)
+    started = time.monotonic()
+    frames_per_s = _throughput(stack, jpegs)
+    seconds = time.monotonic() - started
+    after = _cpu_by_process(stack)
+    results = {"e2e_frames_per_s": round(frames_per_s, 2), "e2e_frames": len(jpegs)}
+    for name in after:
+        results[f"cpu_ms_per_frame_{name}"] = round((after[name] - before[name]) * 1000 / len(jpegs), 1)
+    total = sum(after[name] - before[name] for name in after)
+    results["cpu_busy_share"] = round(total / (seconds * (os.cpu_count() or 1)), 2)
+    return results
 
 
 class _Watcher:
@@ -214,15 +253,15 @@ def run() -> dict[str, float]:
         options = StackOptions(data_dir=Path(tmp) / "data", watchlist=watchlist)
         with EmbeddedStack(options) as stack:
             _throughput(stack, jpegs[:20], camera="warmup")  # models loaded, handlers imported
-            results: dict[str, float] = {
-                "e2e_frames_per_s": round(_throughput(stack, jpegs), 2),
-                "e2e_frames": len(jpegs),
-            }
+            results: dict[str, float] = _measured_throughput(stack, jpegs)
             results.update(_latency(stack, jpegs))
             results.update(_stages(stack))
             assert stack._vision is not None
             results["peak_rss_mb_stack"] = round(_rss_mb(), 1)
             results["peak_rss_mb_vision"] = round(_rss_mb(stack._vision.pid), 1)
+            workers = stack.runtime.worker_pids()
+            results["lambda_workers"] = len(workers)
+            results["peak_rss_mb_workers_total"] = round(sum(_rss_mb(pid) for pid in workers), 1)
     return results
 
 

@@ -35,7 +35,7 @@ class IngestSettings(_FunctionSettings):
 
 
 class UploadSettings(_FunctionSettings):
-    """functions/uploads: the bucket comes with the event."""
+    """functions/describe_upload: the bucket comes with the event."""
 
     frame_retention_days: RetentionDays = 7
 
@@ -61,6 +61,24 @@ class EnrollSettings(_FunctionSettings):
     collection_id: str = "framewatch-faces"
 
 
+class BundledLabelSettings(LabelSettings):
+    """functions/bundled, detect_objects: the bundled detector also keeps registered faces in this bucket."""
+
+    media_bucket: str
+
+
+class BundledFaceSettings(FaceSettings):
+    """functions/bundled, identify_faces: registered faces are the bucket's faces/ objects."""
+
+    media_bucket: str
+
+
+class BundledEnrollSettings(EnrollSettings):
+    """functions/bundled, enroll_face: writes the face's embedding under the bucket's faces/."""
+
+    media_bucket: str
+
+
 class WatchListSettings(_FunctionSettings):
     """functions/evaluate: the watch list's object, and the zone its schedules are in."""
 
@@ -82,14 +100,30 @@ class WatchListSettings(_FunctionSettings):
         return ZoneInfo(self.alert_timezone)
 
 
-class TrackSettings(WatchListSettings):
-    """functions/track: the watch list, plus the tables tracks, incidents and alerts are written to."""
+class QuietCameraSettings(WatchListSettings):
+    """functions/track's sweep: ends the incidents of cameras that went silent."""
 
     tracks_table: str
     incidents_table: str
-    alert_slots_table: str
     ui_base_url: str | None = None
     frame_retention_days: RetentionDays = 7
+
+
+class TrackSettings(QuietCameraSettings):
+    """functions/track: the watch list, plus the tables tracks, incidents and alerts are written to."""
+
+    alert_slots_table: str
+
+
+class ConfirmSettings(WatchListSettings):
+    """functions/confirm (cascade): the outbox and incidents it confirms or dismisses, the collection."""
+
+    alert_slots_table: str
+    incidents_table: str
+    collection_id: str = "framewatch-faces"
+    face_match_threshold: Percent = 80.0
+    # A label Rekognition confirmed on a camera needs no confirmation there for this long (0: always ask).
+    cascade_trust_seconds: int = Field(default=600, ge=0, le=86_400)
 
 
 class PipelineSettings(
@@ -99,7 +133,6 @@ class PipelineSettings(
 
     frames_table: str
     alerts_table: str
-    suppression_window_seconds: int = Field(default=300, ge=10, le=86_400)
 
 
 S = TypeVar("S", bound=BaseSettings)

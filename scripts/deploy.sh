@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make deploy | destroy | outputs | localstack-deploy, and `build` (everything up to the first AWS call).
-# Environment (set by the Makefile): STACK REGION ALERT_EMAIL ALERT_PHONE SUPPRESSION_WINDOW
-# COLLECTION_ID RETENTION_DAYS ALERT_TIMEZONE ALLOWED_ORIGIN SAM FRAMEWATCH.
+# Environment (set by the Makefile): STACK REGION ALERT_EMAIL ALERT_PHONE COLLECTION_ID
+# RETENTION_DAYS ALERT_TIMEZONE ALLOWED_ORIGIN DETECTOR SAM FRAMEWATCH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,8 +12,9 @@ REGION=${REGION:-us-east-1}
 export SAM_CLI_TELEMETRY=0 AWS_REGION="$REGION" AWS_DEFAULT_REGION="$REGION"
 
 overrides() {
-  local list=("SuppressionWindowSeconds=${SUPPRESSION_WINDOW:-300}" "CollectionId=${COLLECTION_ID:-framewatch-faces}"
-              "FrameRetentionDays=${RETENTION_DAYS:-7}" "AlertTimezone=${ALERT_TIMEZONE:-UTC}")
+  local list=("CollectionId=${COLLECTION_ID:-framewatch-faces}"
+              "FrameRetentionDays=${RETENTION_DAYS:-7}" "AlertTimezone=${ALERT_TIMEZONE:-UTC}"
+              "DetectorBackend=${DETECTOR:-rekognition}")
   # Empty: the hosted UI's CloudFront domain (the template's default); set it for a UI served elsewhere.
   [ -n "${ALLOWED_ORIGIN:-}" ] && list+=("AllowedOrigin=$ALLOWED_ORIGIN")
   [ -n "${ALERT_EMAIL:-}" ] && list+=("AlertEmail=$ALERT_EMAIL")

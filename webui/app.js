@@ -188,7 +188,11 @@
     const fresh = page.frames.filter((f) => !recent.ids.has(f.frame_id));
     for (const frame of fresh.reverse()) {
       recent.ids.add(frame.frame_id);
-      list.prepend(frameCard(frame));
+      // Newest first by capture time: a frame recorded after a later one (frames of a batch are
+      // analysed in parallel) goes below it, not on top.
+      const older = [...list.children].find(
+        (card) => (card.querySelector("figcaption time")?.getAttribute("datetime") || "") < frame.captured_at);
+      list.insertBefore(frameCard(frame), older || null);
     }
     $("recent-empty").hidden = recent.ids.size > 0;
     $("recent-more").hidden = !recent.next;
@@ -249,6 +253,8 @@
     if (incident.severity !== "alert") return "detection";
     if (incident.alert_status === "sent") return "alert sent" + (incident.alert_count > 1 ? " ×" + incident.alert_count : "");
     if (incident.alert_status === "pending") return "alert pending";
+    // Cascade: Rekognition did not see what the bundled detector saw, so no alert went out.
+    if (incident.alert_status === "dismissed") return "not confirmed, no alert";
     return "alert";
   }
 

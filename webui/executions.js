@@ -6,7 +6,10 @@
 (() => {
   const { api, el, formatTime } = FW;
   const $ = (id) => document.getElementById(id);
-  const arn = new URLSearchParams(window.location.search).get("arn") || "";
+  const query = new URLSearchParams(window.location.search);
+  const arn = query.get("arn") || "";
+  // The frame's capture time: the API reads the workflow's log from there on, not the whole retention.
+  const since = query.get("since") || "";
 
   function summary(execution) {
     const rows = [
@@ -134,7 +137,8 @@
       return;
     }
     try {
-      const { execution, events } = await api("/executions/" + encodeURIComponent(arn));
+      const { execution, events } = await api("/executions/" + encodeURIComponent(arn)
+        + (since ? "?since=" + encodeURIComponent(since) : ""));
       $("exec-status").textContent = execution.execution_arn;
       summary(execution);
       graph(execution, events);

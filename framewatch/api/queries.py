@@ -31,6 +31,8 @@ _FRAME_ID = re.compile(FRAME_ID_PATTERN)
 _PERSON_ID = re.compile(PERSON_ID_PATTERN)
 _EXECUTION_ARN = re.compile(EXECUTION_ARN_PATTERN)
 _INCIDENT_ID = re.compile(INCIDENT_ID_PATTERN)
+# An execution starts after its frame was captured; the margin covers a camera clock running fast.
+SINCE_MARGIN = timedelta(minutes=5)
 # A sort key is "<captured_at>#<id>"; the time half is what makes keys sort by capture time.
 # Ids are frame ids (128), alert ids (incident id + "#n") or incident ids (201).
 _SORT_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[A-Za-z0-9_.:#-]{1,256}$")
@@ -320,10 +322,35 @@ def shape_faces(raw: Any) -> list[dict[str, Any]]:
     return faces
 
 
-def execution_url(template: str, region: str, execution_arn: str | None) -> str | None:
+def execution_url(
+    template: str, region: str, execution_arn: str | None, captured_at: Any = None
+) -> str | None:
+    """The link to an execution; a template may use ``{captured_at}`` so that the page reads the
+    workflow's log from the frame's capture time on, not from the start of its retention."""
     if not execution_arn or not template:
         return None
-    return template.format(region=region, execution_arn=urllib.parse.quote(execution_arn, safe=":"))
+    return template.format(
+        region=region,
+        execution_arn=urllib.parse.quote(execution_arn, safe=":"),
+        captured_at=urllib.parse.quote(str(captured_at or ""), safe=":"),
+    )
+
+
+class ExecutionParams(BaseModel):
+    """``since``: an ISO time no later than the execution's start (the frame's capture time)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    since: str | None = Field(default=None, max_length=64)
+
+    def since_time(self) -> datetime | None:
+        """``since`` less a margin for clock skew between the camera and AWS; None when absent."""
+        if not self.since:
+            return None
+        moment = _parse_time(self.since)
+        if moment is None:
+            raise BadRequest("since: expected an ISO-8601 time such as 2026-11-28T21:04:00Z")
+        return moment - SINCE_MARGIN
 
 
 def shape_frame(item: Mapping[str, Any], image_url: str | None, exec_url: str | None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from framewatch.api import queries as q
 from framewatch.api.settings import ApiSettings
 from framewatch.core.console import express_execution_url
+from framewatch.core.faces import face_prefix
 from framewatch.core.frame_record import utc_iso
 
 Item = dict[str, Any]
@@ -46,7 +47,7 @@ class Store(Protocol):
     def delete_objects(self, prefix: str) -> int: ...
     def presigned_get(self, bucket: str | None, key: str | None) -> str | None: ...
     def presigned_put(self, key: str, content_type: str = "image/jpeg") -> str: ...
-    def execution(self, arn: str) -> tuple[Item, list[Item]] | None: ...
+    def execution(self, arn: str, since: datetime | None = None) -> tuple[Item, list[Item]] | None: ...
 
 
 def _now() -> datetime:
@@ -83,7 +84,9 @@ def _frame(store: Store, item: Item) -> Item:
     return q.shape_frame(
         item,
         store.presigned_get(item.get("bucket"), item.get("s3_key")),
-        q.execution_url(s.execution_url_template, s.region, item.get("execution_id")),
+        q.execution_url(
+            s.execution_url_template, s.region, item.get("execution_id"), item.get("captured_at")
+        ),
     )
 
 
@@ -130,7 +133,7 @@ def list_alerts(store: Store, params: q.PageParams, now: datetime | None = None)
         q.shape_alert(
             i,
             store.presigned_get(i.get("bucket"), i.get("s3_key")),
-            q.execution_url(s.execution_url_template, s.region, i.get("execution_id")),
+            q.execution_url(s.execution_url_template, s.region, i.get("execution_id"), i.get("captured_at")),
         )
         for i in items
     ]
@@ -223,6 +226,8 @@ def delete_person(store: Store, person_id: str) -> Item:
         raise q.NotFound(f"no person {person_id!r}")
     face_ids = [str(f) for f in person.get("face_ids") or []]
     store.delete_faces(face_ids)  # first: a face left in the collection would still match
+    # The bundled detector's registered faces (DetectorBackend bundled or cascade) live in the bucket.
+    store.delete_objects(face_prefix(store.settings.collection_id, person_id))
     photos = store.delete_objects(f"enroll/{person_id}/")
     store.delete_person(person_id)
     return {"deleted": person_id, "faces_removed": len(face_ids), "photos_removed": photos}
@@ -238,8 +243,9 @@ def create_upload(store: Store) -> Item:
     }
 
 
-def get_execution(store: Store, arn: str) -> Item:
-    found = store.execution(q.check_execution_arn(arn))
+def get_execution(store: Store, arn: str, params: q.ExecutionParams | None = None) -> Item:
+    since = params.since_time() if params else None
+    found = store.execution(q.check_execution_arn(arn), since)
     if found is None:
         raise q.NotFound(
             "this execution's history is not available here (Express executions "

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from framewatch.aws.clients import client
 from framewatch.core.frame_record import utc_iso
+from framewatch.core.frame_ref import parse_captured_at
 from framewatch.core.incidents import AlertDue, CameraState, IncidentRecord
 from framewatch.logic.track import StoredState
 
@@ -59,7 +60,8 @@ def _incident_update(table: str, record: IncidentRecord, now: str) -> dict[str, 
 
 
 class DynamoTrackStore:
-    def __init__(self, tracks_table: str, incidents_table: str, outbox_table: str) -> None:
+    def __init__(self, tracks_table: str, incidents_table: str, outbox_table: str = "") -> None:
+        """``outbox_table`` may be empty for a writer that never decides alerts (the quiet sweep)."""
         self.tracks_table = tracks_table
         self.incidents_table = incidents_table
         self.outbox_table = outbox_table
@@ -72,7 +74,9 @@ class DynamoTrackStore:
         if not item:
             return None
         return StoredState(
-            state=CameraState.model_validate_json(item["state"]["S"]), version=int(item["version"]["N"])
+            state=CameraState.model_validate_json(item["state"]["S"]),
+            version=int(item["version"]["N"]),
+            updated_at=item.get("updated_at", {}).get("S"),
         )
 
     def commit(
@@ -125,6 +129,20 @@ class DynamoTrackStore:
             client("dynamodb").update_item(**update)
         return True
 
+    def quiet_cameras(self, updated_before: str) -> list[str]:
+        # One item per camera: a filtered scan reads a few KB per camera.
+        pages = (
+            client("dynamodb")
+            .get_paginator("scan")
+            .paginate(
+                TableName=self.tracks_table,
+                ProjectionExpression="camera_id",
+                FilterExpression="updated_at < :cutoff",
+                ExpressionAttributeValues={":cutoff": {"S": updated_before}},
+            )
+        )
+        return sorted(item["camera_id"]["S"] for page in pages for item in page.get("Items", []))
+
     def pending_alerts(self, camera_id: str, stale_before: str) -> list[dict[str, Any]]:
         pages = (
             client("dynamodb")
@@ -163,3 +181,69 @@ def _state_condition_failed(exc: ClientError) -> bool:
     if reasons:
         return reasons[0].get("Code") == "ConditionalCheckFailed"
     return "ConditionalCheckFailed" in str(exc)
+
+
+class DynamoAlertOutbox:
+    """The cascade's confirm step: marks an outbox item confirmed, or dismisses it and its incident.
+    A label's trust on a camera is one more item of the outbox table (``alert_id`` ``trust#<label>``,
+    no status, so the workflow never takes it for an alert)."""
+
+    def __init__(self, outbox_table: str, incidents_table: str) -> None:
+        self.outbox_table = outbox_table
+        self.incidents_table = incidents_table
+
+    def _key(self, camera_id: str, alert_id: str) -> dict[str, Any]:
+        return {"camera_id": {"S": camera_id}, "alert_id": {"S": alert_id}}
+
+    def confirm(self, camera_id: str, alert_id: str) -> None:
+        client("dynamodb").update_item(
+            TableName=self.outbox_table,
+            Key=self._key(camera_id, alert_id),
+            UpdateExpression="SET confirmed = :yes",
+            ConditionExpression="attribute_exists(alert_id)",
+            ExpressionAttributeValues={":yes": {"BOOL": True}},
+        )
+
+    def dismiss(self, camera_id: str, alert_id: str, incident_id: str) -> None:
+        dynamodb = client("dynamodb")
+        try:
+            dynamodb.update_item(
+                TableName=self.outbox_table,
+                Key=self._key(camera_id, alert_id),
+                UpdateExpression="SET #status = :dismissed",
+                ConditionExpression="#status = :pending",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":dismissed": {"S": "dismissed"}, ":pending": {"S": "pending"}},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return  # claimed or sent meanwhile: too late to dismiss
+        dynamodb.update_item(
+            TableName=self.incidents_table,
+            Key={"incident_id": {"S": incident_id}},
+            UpdateExpression="SET alert_status = :dismissed",
+            ConditionExpression="attribute_exists(incident_id)",
+            ExpressionAttributeValues={":dismissed": {"S": "dismissed"}},
+        )
+
+    def trusted_until(self, camera_id: str, label: str) -> str | None:
+        item = (
+            client("dynamodb")
+            .get_item(
+                TableName=self.outbox_table, Key=self._key(camera_id, f"trust#{label}"), ConsistentRead=True
+            )
+            .get("Item")
+        )
+        return item["trusted_until"]["S"] if item and "trusted_until" in item else None
+
+    def trust(self, camera_id: str, label: str, until: str | None) -> None:
+        key = self._key(camera_id, f"trust#{label}")
+        if until is None:
+            client("dynamodb").delete_item(TableName=self.outbox_table, Key=key)
+            return
+        expires = int(parse_captured_at(until).timestamp()) + 86_400
+        client("dynamodb").put_item(
+            TableName=self.outbox_table,
+            Item={**key, "trusted_until": {"S": until}, "expires_at": {"N": str(expires)}},
+        )

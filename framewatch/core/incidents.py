@@ -172,7 +172,7 @@ class CameraIncidents:
         outcome = FrameOutcome()
         for track in lost:
             for rule_name, ending in self.state.incidents.pop(track.track_id, {}).items():
-                outcome.incidents.append(self._record(frame, track, rule_name, ending, ended=True))
+                outcome.incidents.append(self._record(frame.camera_id, track, rule_name, ending, ended=True))
         local = datetime.fromtimestamp(frame.time, UTC).astimezone(self.context.timezone)
         for track in self.state.tracker.tracks:
             if track.status != "confirmed" or not track.seen_now:
@@ -195,7 +195,7 @@ class CameraIncidents:
                 if alert is not None:
                     outcome.alerts.append(alert)
                 outcome.incidents.append(
-                    self._record(frame, track, rule.name, incident, alert_due=alert is not None)
+                    self._record(frame.camera_id, track, rule.name, incident, alert_due=alert is not None)
                 )
             if not open_here:
                 del self.state.incidents[track.track_id]
@@ -267,9 +267,17 @@ class CameraIncidents:
             (datetime.fromtimestamp(at, UTC) + timedelta(days=self.context.retention_days)).timestamp()
         )
 
+    def end_quiet(self, camera_id: str, at: float) -> list[IncidentRecord]:
+        """End the incidents of tracks a silent camera can no longer be seeing at capture time ``at``."""
+        ended = []
+        for track in self.tracker.end_quiet(at):
+            for rule_name, ending in self.state.incidents.pop(track.track_id, {}).items():
+                ended.append(self._record(camera_id, track, rule_name, ending, ended=True))
+        return ended
+
     def _record(
         self,
-        frame: FrameInfo,
+        camera_id: str,
         track: Track,
         rule_name: str,
         incident: OpenIncident,
@@ -284,7 +292,7 @@ class CameraIncidents:
         first_seen = track.first_seen_at
         return IncidentRecord(
             incident_id=incident.incident_id,
-            camera_id=frame.camera_id,
+            camera_id=camera_id,
             day=first_seen[:10],
             started_key=f"{first_seen}#{incident.incident_id}",
             rule=rule_name,

@@ -347,6 +347,11 @@ class Tracker:
         if votes >= self.settings.face_votes:
             track.person_id = leader
 
+    def end_quiet(self, at: float) -> list[Track]:
+        """The camera sent nothing until capture time ``at`` (offline, or its keepalive stopped):
+        lose what the frames would have lost had they come, without a frame to match against."""
+        return self._age(at)
+
     def _age(self, at: float) -> list[Track]:
         """Lose what was not seen for too long; a tentative track that never confirmed just goes."""
         lost: list[Track] = []

@@ -30,6 +30,7 @@ def register(subparsers: Any) -> None:
         default=5.0,
         help="seconds between saves of tables and images to the data dir (default 5)",
     )
+    _detector_arg(up)
     up.set_defaults(func=_up)
 
     demo = subparsers.add_parser("demo", help="`up` plus a bundled clip streamed through the pipeline")
@@ -40,6 +41,7 @@ def register(subparsers: Any) -> None:
     demo.add_argument(
         "--template", type=Path, default=None, help="SAM template to run (default template.yaml)"
     )
+    _detector_arg(demo)
     demo.set_defaults(func=_demo)
 
     alerts = subparsers.add_parser("alerts", help="list recent alerts of a stack (AWS, LocalStack, or `up`)")
@@ -49,6 +51,17 @@ def register(subparsers: Any) -> None:
 
 
 DRAIN_SECONDS = 6.0  # in-flight batches get this long at a stop; the snapshot and the rest fit in 10 s
+
+
+def _detector_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--detector",
+        choices=["rekognition", "bundled", "cascade"],
+        default="rekognition",
+        help="the template's DetectorBackend: rekognition (the local vision service standing in for it) "
+        "on every frame; bundled (the models inside the functions); cascade (bundled, confirmed by "
+        "the Rekognition stand-in once per new incident). Default rekognition",
+    )
 
 
 def _stop_on_signal() -> Any:
@@ -86,6 +99,7 @@ def _up(args: argparse.Namespace) -> int:
         ui_port=args.ui_port,
         snapshot_interval=args.snapshot_interval,
         retention_interval=SWEEP_SECONDS,
+        parameters={"DetectorBackend": args.detector},
         watch=True,
         notify=lambda line: print(line, flush=True),
     )
@@ -186,6 +200,7 @@ def _demo(args: argparse.Namespace) -> int:
         exit_after=args.exit,
         data_dir=args.data_dir,
         template=args.template,
+        detector=args.detector,
         emit=lambda line: print(line, flush=True),
     )
     return 0

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,19 @@ def run_capture(stack: EmbeddedStack, clip: Path, every: int) -> dict[str, Any]:
     if result.returncode != 0 or not summary_lines:
         error = (result.stderr.strip().splitlines() or ["no output"])[-1]
         raise UserError(f"capture of {clip} failed: {error}")
-    return json.loads(summary_lines[-1].split(" ", 1)[1])
+    summary: dict[str, Any] = json.loads(summary_lines[-1].split(" ", 1)[1])
+    summary["capture_seconds"] = summary.get("frames_read", 0) / _frame_rate(clip)
+    return summary
+
+
+def _frame_rate(clip: Path) -> float:
+    import cv2
+
+    video = cv2.VideoCapture(str(clip))
+    try:
+        return float(video.get(cv2.CAP_PROP_FPS)) or 25.0
+    finally:
+        video.release()
 
 
 def summarize(stack: EmbeddedStack, captured: dict[str, Any]) -> dict[str, Any]:
@@ -101,6 +114,40 @@ def summarize(stack: EmbeddedStack, captured: dict[str, Any]) -> dict[str, Any]:
         "executions_succeeded": sum(s.executions_succeeded for s in pipe_stats),
         "executions_failed": sum(s.executions_failed for s in pipe_stats),
         "labels": report.label_counts(frames),
+        "cost_inputs": cost_inputs(stack, captured, len(frames), len(incidents), sent),
+    }
+
+
+def cost_inputs(
+    stack: EmbeddedStack, captured: dict[str, Any], analyzed: int, incidents: int, alerts_sent: int
+) -> dict[str, Any]:
+    """What this run cost per service, in the shape `framewatch cost --from` reads
+    (framewatch/ops/measured.py): Rekognition calls that reached the vision service standing in
+    for it, and every function's invocations and mean duration."""
+    assert stack.deployed is not None
+    logical = {name: props["LogicalId"] for name, props in stack.deployed.functions.items()}
+    memory = {
+        props["LogicalId"]: int(props.get("MemorySize", 128)) for props in stack.deployed.functions.values()
+    }
+    durations: dict[str, list[float]] = {}
+    for call in list(stack.runtime.invocations):
+        durations.setdefault(logical.get(call.function, call.function), []).append(call.seconds * 1000)
+    with urllib.request.urlopen(stack.vision_url + "/_framewatch/calls", timeout=5) as response:
+        calls = json.loads(response.read())
+    return {
+        "detector": stack.parameters.get("DetectorBackend", "rekognition"),
+        "capture_seconds": round(captured.get("capture_seconds", 0.0), 3),
+        "frames_sampled": captured.get("frames_sampled", 0),
+        "frames_analyzed": analyzed,
+        "calls": {
+            op: int(calls.get(op, 0))
+            for op in ("DetectLabels", "DetectFaces", "SearchFacesByImage", "IndexFaces")
+        },
+        "lambda_invocations": {name: len(ms) for name, ms in sorted(durations.items())},
+        "lambda_ms_mean": {name: round(sum(ms) / len(ms), 1) for name, ms in sorted(durations.items())},
+        "lambda_memory_mb": {name: memory[name] for name in sorted(durations) if name in memory},
+        "incidents": incidents,
+        "alerts_sent": alerts_sent,
     }
 
 
@@ -111,6 +158,7 @@ def run_demo(
     exit_after: bool,
     data_dir: Path | None,
     template: Path | None = None,
+    detector: str = "rekognition",
     emit: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     if not clip.exists():
@@ -118,7 +166,10 @@ def run_demo(
     directory = data_dir or Path(tempfile.mkdtemp(prefix="framewatch-demo-"))
     started = time.monotonic()
     emit("starting the embedded stack (AWS emulator, vision service, workflows)...")
-    with EmbeddedStack(StackOptions(data_dir=directory, template=template or TEMPLATE)) as stack:
+    options = StackOptions(
+        data_dir=directory, template=template or TEMPLATE, parameters={"DetectorBackend": detector}
+    )
+    with EmbeddedStack(options) as stack:
         emit(
             f"stack up in {time.monotonic() - started:.1f} s; emulator {stack.moto_url}, "
             f"vision {stack.vision_url}"

@@ -62,7 +62,7 @@ SERVED_LOCALLY = {
     "AWS::ApiGateway::UsagePlan": "the local API adapter checks the API key itself",
     "AWS::ApiGateway::UsagePlanKey": "the local API adapter checks the API key itself",
     "AWS::ApiGateway::ApiKey": "the local API adapter generates a key at start",
-    "AWS::Lambda::Permission": "handlers are invoked in-process; there is no resource policy to check",
+    "AWS::Lambda::Permission": "the local runtime invokes handlers; there is no resource policy to check",
     "AWS::Lambda::LayerVersion": "the shared package is importable from the project's virtualenv",
     "AWS::CloudFront::OriginAccessControl": "the local API adapter serves webui/ itself",
     "AWS::CloudFront::ResponseHeadersPolicy": "the local API adapter sends the same headers itself",
@@ -91,6 +91,8 @@ class Deployed:
     substitutions: dict[str, dict[str, str]] = field(default_factory=dict)
     served_locally: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
+    # rule name → (ScheduleExpression, target ARNs): the emulator keeps scheduled rules but never fires them
+    schedules: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 
     def physical(self, logical_id: str) -> str:
         return self.refs[logical_id]
@@ -435,7 +437,7 @@ class Deployer:
         # The emulator wants a zip; the runtime runs the code from the folder the template names.
         placeholder = io.BytesIO()
         with zipfile.ZipFile(placeholder, "w") as archive:
-            archive.writestr("README.txt", "code runs in-process from the project tree")
+            archive.writestr("README.txt", "code runs in worker processes from the project tree")
         environment = props.get("Environment", {}).get("Variables", {})
         function = client("lambda").create_function(
             FunctionName=name,
@@ -487,9 +489,12 @@ class Deployer:
     def _create_Events_Rule(self, logical: str, props: dict[str, Any]) -> None:
         name = self._name(logical, props.get("Name"))
         events = client("events")
-        arn = events.put_rule(
-            Name=name, EventPattern=json.dumps(props["EventPattern"]), State=props.get("State", "ENABLED")
-        )["RuleArn"]
+        trigger = (
+            {"ScheduleExpression": props["ScheduleExpression"]}
+            if "ScheduleExpression" in props
+            else {"EventPattern": json.dumps(props["EventPattern"])}
+        )
+        arn = events.put_rule(Name=name, State=props.get("State", "ENABLED"), **trigger)["RuleArn"]
         targets = [
             {
                 k: v
@@ -500,6 +505,8 @@ class Deployer:
         ]
         if targets:
             events.put_targets(Rule=name, Targets=targets)
+        if "ScheduleExpression" in props and props.get("State", "ENABLED") == "ENABLED":
+            self.out.schedules[name] = (props["ScheduleExpression"], [str(t["Arn"]) for t in targets])
         self._set(logical, name, Arn=arn)
 
     def _create_Pipes_Pipe(self, logical: str, props: dict[str, Any]) -> None:

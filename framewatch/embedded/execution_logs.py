@@ -21,7 +21,7 @@ import json
 import logging
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,8 @@ LOG = logging.getLogger(__name__)
 # Long enough for the Pipe's DescribeExecution poll (every <= 50 ms, but a starved machine may stall
 # it for seconds) and its history read on failure; ~60 executions at 5 fps, a constant.
 RETAIN_SECONDS = 60.0
+# Ended executions remembered for whoever waits on one: far more than can be in flight at once.
+JUST_ENDED_KEPT = 1000
 
 
 def vended_lines(execution_arn: str, events: list[dict[str, Any]], include_data: bool) -> list[str]:
@@ -87,9 +89,22 @@ class ExecutionLogs:
         self.last_error: str | None = None
         self._lock = threading.Lock()
         self._ended: deque[tuple[float, Any]] = deque()
+        # The latest ended executions' ARNs, for those waiting on one (the Pipe waiting for a result).
+        self._just_ended: OrderedDict[str, None] = OrderedDict()
+        self._end = threading.Condition()
+
+    def wait_for_end(self, execution_arn: str, timeout: float) -> bool:
+        """True once the execution has ended (or within ``timeout`` s it did)."""
+        with self._end:
+            return self._end.wait_for(lambda: execution_arn in self._just_ended, timeout)
 
     def ended(self, execution: Any) -> None:
         """Called once per execution as it ends (from the emulator's worker thread)."""
+        with self._end:
+            self._just_ended[execution.exec_arn] = None
+            while len(self._just_ended) > JUST_ENDED_KEPT:
+                self._just_ended.popitem(last=False)
+            self._end.notify_all()
         machine = execution.state_machine
         target = log_group(getattr(machine, "loggingConfiguration", None))
         if target is None:

@@ -85,6 +85,8 @@ class LiveReload(threading.Thread):
             text = item.path.read_text()
         except OSError:
             return None  # mid-save (rename-and-replace) or deleted: look again next time
+        if not text.strip():
+            return None  # truncated for an in-place save, not yet written: look again next time
         item.stamp = stamp
         digest = hashlib.sha256(text.encode()).hexdigest()
         if digest == item.digest:

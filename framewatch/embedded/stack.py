@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import logging
 import os
@@ -27,6 +26,7 @@ from framewatch.embedded import (
     moto_hooks,
     retention,
     rules,
+    schedules,
     snapshot,
 )
 from framewatch.embedded.deployer import Deployed, Deployer
@@ -48,6 +48,7 @@ _FAKE_CREDENTIALS = {
 _RUNTIME_ENV = {
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
+WATCHLIST_KEY_VARIABLE = "WATCHLIST_KEY"  # where the function that reads the watch list looks for it
 
 
 @dataclass
@@ -88,15 +89,9 @@ def _read_watchlist(path: Path) -> str:
 
 
 def _environment_changed() -> None:
-    """Handlers run in this process and cache what they read from the environment (clients, settings,
-    the watch list); a new environment is a cold start for them, as on Lambda, or a stack started after
-    another one in the same process would keep the first one's endpoints, queue URLs and parameters."""
-    from framewatch.logic import evaluate
-    from framewatch.settings import forget_settings
-
+    """The stack's own clients (deployer, pipe, snapshots) follow the emulator's endpoint: a stack
+    started after another one in the same process must not keep the first one's."""
     clients.reset()
-    forget_settings()
-    evaluate._cache.clear()
 
 
 def _free_port(host: str, wanted: int = 0) -> int:
@@ -129,7 +124,9 @@ class EmbeddedStack:
         # options are left untouched, so starting again from them does not reuse a stopped stack's ports.
         self.parameters: dict[str, Any] = dict(options.parameters)
         self.data_dir = options.data_dir
-        self.runtime = lambda_runtime.LocalLambdaRuntime()
+        # Each function in its own worker processes, printing to one log file per function (as
+        # CloudWatch Logs keeps them).
+        self.runtime = lambda_runtime.LocalLambdaRuntime(log_dir=options.data_dir / "logs")
         self.router = rules.RuleRouter()
         self.deployed: Deployed | None = None
         self.pipes: list[LocalPipe] = []
@@ -139,6 +136,7 @@ class EmbeddedStack:
         self.ui_port = 0
         self.snapshotter: snapshot.Snapshotter | None = None
         self.retention: retention.RetentionSweeper | None = None
+        self.schedules: schedules.Scheduler | None = None
         self.live_reload: Any = None
         # Per-camera figures of the cameras `up --cameras` runs (the web UI's live page shows them).
         self.camera_report: Callable[[], list[dict[str, Any]]] | None = None
@@ -173,6 +171,7 @@ class EmbeddedStack:
                 self._restore_and_keep_snapshots(self.options.snapshot_interval)
             self._start_pipes()
             self._start_retention()
+            self._start_schedules()
             if self.options.watch:
                 self._start_live_reload()
             if self.options.serve_ui:
@@ -180,11 +179,6 @@ class EmbeddedStack:
         except BaseException:
             self.stop()
             raise
-        # What start-up loaded (SDK models, the emulator, the handlers) lives as long as the process:
-        # keep it out of the collector's full passes, which stall every running workflow while they
-        # scan (gc.callbacks showed 100-300 ms passes; the emulator's growing state still adds some).
-        gc.collect()
-        gc.freeze()
         return self
 
     def _set_env(self, values: dict[str, str]) -> None:
@@ -228,9 +222,18 @@ class EmbeddedStack:
             json={"stepfunctions": {"execute_state_machine": True}},
             timeout=10,
         ).raise_for_status()
-        self.runtime.capture_output(self.data_dir / "logs")  # like CloudWatch Logs, one file per function
         # Workflow history is read from the log group's files, as it is read from CloudWatch Logs on AWS.
         self._set_env({logs.LOG_DIR_ENV: str(self.execution_logs.root)})
+        # What every function's workers get besides the template's variables: the emulator as the
+        # endpoint, its credentials and region, where the log groups are.
+        self.runtime.environment = {
+            **_FAKE_CREDENTIALS,
+            **_RUNTIME_ENV,
+            "AWS_DEFAULT_REGION": self.options.region,
+            "AWS_REGION": self.options.region,
+            "AWS_ENDPOINT_URL": self.moto_url,
+            logs.LOG_DIR_ENV: str(self.execution_logs.root),
+        }
         execution_logs.install(self.execution_logs)
         moto_hooks.install(self.runtime, self.router)
 
@@ -291,21 +294,12 @@ class EmbeddedStack:
         self.parameters.setdefault("RekognitionEndpoint", self.vision_url)
         template = translate(self.options.template, region=self.options.region, parameters=self.parameters)
         deployed = Deployer(template, self.options.stack_name, self.options.region, self.parameters).deploy()
-        # Handlers share this process, so they share one environment: the template's variables must
-        # agree across functions (they do: names of shared resources), which is checked here.
-        environment: dict[str, str] = dict(_RUNTIME_ENV)
-        for name, props in deployed.functions.items():
-            for key, value in props.get("Environment", {}).get("Variables", {}).items():
-                if key in environment and environment[key] != str(value) and key not in _RUNTIME_ENV:
-                    raise UserError(
-                        f"function {name} sets {key}={value!r}, another function sets "
-                        f"{environment[key]!r}; in-process handlers need one value"
-                    )
-                environment.setdefault(key, str(value))
-        self._set_env(environment)
+        # Each function's workers get that function's variables, as deployed; none leak into this
+        # process or into another function.
         for name, props in deployed.functions.items():
             self.runtime.register(name, props)
         self.deployed = deployed
+        self.runtime.warm()  # one worker per function; a handler that cannot load stops the start here
         self.upload_watchlist(self.options.watchlist)
         self._subscribe_alert_sink()
 
@@ -313,7 +307,17 @@ class EmbeddedStack:
         from framewatch.aws import s3
 
         text = _read_watchlist(path)  # fail here, at start, not on the first frame
-        s3.put_object(self.media_bucket, os.environ["WATCHLIST_KEY"], text.encode(), "application/yaml")
+        for name in self._watchlist_readers():
+            key = self.runtime.spec(name).environment[WATCHLIST_KEY_VARIABLE]
+            s3.put_object(self.media_bucket, key, text.encode(), "application/yaml")
+
+    def _watchlist_readers(self) -> list[str]:
+        """The functions the template tells where the watch list is (the evaluate function)."""
+        return sorted(
+            name
+            for name in self.runtime.functions
+            if WATCHLIST_KEY_VARIABLE in self.runtime.spec(name).environment
+        )
 
     def _subscribe_alert_sink(self) -> None:
         """Alerts go to SNS exactly as on AWS; locally a queue subscribed to the topic keeps them."""
@@ -375,6 +379,11 @@ class EmbeddedStack:
         if self.options.retention_interval:
             self.retention.start()
 
+    def _start_schedules(self) -> None:
+        assert self.deployed
+        self.schedules = schedules.Scheduler(self.deployed.schedules, self.options.region)
+        self.schedules.start()
+
     def _start_live_reload(self) -> None:
         from framewatch.embedded.live_reload import LiveReload, workflow_applier
         from framewatch.embedded.template import load_sam
@@ -389,16 +398,35 @@ class EmbeddedStack:
                 substitutions = self.deployed.substitutions.get(logical, {})
                 self.live_reload.watch(root / uri, workflow_applier(arn, root / uri, substitutions))
         self.live_reload.watch(self.options.watchlist, self._apply_watchlist)
+        by_file: dict[Path, list[str]] = {}
+        for name in sorted(self.runtime.functions):
+            spec = self.runtime.spec(name)
+            module = spec.handler.rpartition(".")[0].replace(".", "/")
+            by_file.setdefault(spec.code_dir / f"{module}.py", []).append(name)
+        for path, names in by_file.items():
+            self.live_reload.watch(path, self._handler_applier(path, names))
         self.live_reload.start()
 
-    def _apply_watchlist(self, text: str) -> str:
-        from framewatch.logic import evaluate
+    def _handler_applier(self, path: Path, names: list[str]) -> Callable[[str], str]:
+        """A saved handler file is a new deployment of the functions that run it: their workers end
+        and the next invocations cold-start the new code (an edit that does not import fails them)."""
 
+        def apply(text: str) -> str:
+            for name in names:
+                self.runtime.recycle(name)
+            return f"applied {path}: the next invocations of {', '.join(names)} run the saved code"
+
+        return apply
+
+    def _apply_watchlist(self, text: str) -> str:
         try:
             self.upload_watchlist(self.options.watchlist)
         except UserError as exc:
             raise UserError(f"edit refused, the running watch list is kept: {exc}") from exc
-        evaluate._cache.clear()  # read it on the next frame, not within 30 s as on Lambda
+        for name in self._watchlist_readers():
+            # Its workers keep the list they read for a while, as on Lambda; new ones read it on the
+            # next frame.
+            self.runtime.recycle(name)
         return f"applied {self.options.watchlist}: the next frame is evaluated against it"
 
     def _start_pipes(self) -> None:
@@ -409,6 +437,11 @@ class EmbeddedStack:
             pipe = LocalPipe(
                 props["Name"], props, self.data_dir / f"checkpoint-{logical}.json", self.options.region
             )
+            # The emulator says when an execution ends: no DescribeExecution poll every 50 ms.
+            pipe.wait_for_end = self.execution_logs.wait_for_end
+            # The enrichment function runs in this stack's Lambda runtime: called directly, as the
+            # workflow's lambda:invoke tasks are (moto_hooks), with the same result and errors.
+            pipe.invoke_function = lambda name, arn, event: self.runtime.invoke(name, arn, event)
             pipe.start()
             self.pipes.append(pipe)
 
@@ -417,7 +450,7 @@ class EmbeddedStack:
 
         # Express history is in CloudWatch Logs on AWS (the template links the console); here it is in
         # the log group's local files, and the UI's own page shows it.
-        self._set_env({"EXECUTION_URL_TEMPLATE": "/executions.html?arn={execution_arn}"})
+        self._set_env({"EXECUTION_URL_TEMPLATE": "/executions.html?arn={execution_arn}&since={captured_at}"})
         self.ui = local_server.serve_in_thread(
             host=self.options.ui_host, port=self.ui_port, handler=self._api_handler()
         )
@@ -471,6 +504,8 @@ class EmbeddedStack:
             self.live_reload.stop_event.set()
         if self.retention is not None:
             self.retention.stop_event.set()  # a pass under way ends on its own; nothing to wait for
+        if self.schedules is not None:
+            self.schedules.stop()
         if self.pipes:
             in_flight = sum(pipe.in_flight for pipe in self.pipes)
             say(f"stopping: draining {in_flight} batch{'es' if in_flight != 1 else ''}…")
@@ -493,13 +528,13 @@ class EmbeddedStack:
                 self._vision.wait(3)
             except subprocess.TimeoutExpired:
                 self._vision.kill()
+        self.runtime.stop()  # after the drain: no workflow is left to call a function
         if self._moto is not None:
             self._moto.stop()
         if self.item_store is not None:
             moto_hooks.install_item_store(None)  # tables created from now on keep items in memory
             self.item_store.close()
         execution_logs.install(None)
-        self.runtime.release_output()
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -36,6 +36,7 @@ class StoredState(BaseModel):
 
     state: CameraState
     version: int
+    updated_at: str | None = None  # wall clock of the last write (ISO-8601 UTC)
 
 
 class TrackStore(Protocol):
@@ -56,6 +57,10 @@ class TrackStore(Protocol):
         ...
 
     def pending_alerts(self, camera_id: str, stale_before: str) -> list[dict[str, Any]]: ...
+
+    def quiet_cameras(self, updated_before: str) -> list[str]:
+        """Cameras whose tracks were last written before ``updated_before`` (ISO-8601 UTC)."""
+        ...
 
 
 class AnalyzedFrame(BaseModel):
@@ -137,4 +142,48 @@ def apply_camera(
             camera_id, stored.version if stored else None, state, list(incidents.values()), alerts, expires_at
         ):
             return len(fresh)
+    raise TrackStateConflict(f"camera {camera_id}: tracks changed under {COMMIT_ATTEMPTS} attempts in a row")
+
+
+# Beyond the longest a track may go unseen, a margin so that a batch still in flight lands first.
+QUIET_MARGIN_SECONDS = 60
+
+
+def end_quiet_incidents(
+    store: TrackStore, watchlist: WatchList, context: AlertContext, now: datetime | None = None
+) -> int:
+    """End the incidents of cameras that sent nothing for longer than a stationary track may go
+    unseen (a camera's keepalive sends a frame every few seconds even on a still scene, so that much
+    silence means the camera or its link is down). Returns how many incidents ended."""
+    now = now or datetime.now(UTC)
+    quiet_after = timedelta(seconds=watchlist.tracking.stationary_lost_after_seconds + QUIET_MARGIN_SECONDS)
+    return sum(
+        _end_quiet_camera(camera_id, store, watchlist, context, now, quiet_after)
+        for camera_id in store.quiet_cameras(utc_iso(now - quiet_after))
+    )
+
+
+def _end_quiet_camera(
+    camera_id: str,
+    store: TrackStore,
+    watchlist: WatchList,
+    context: AlertContext,
+    now: datetime,
+    quiet_after: timedelta,
+) -> int:
+    for _ in range(COMMIT_ATTEMPTS):
+        stored = store.load(camera_id)
+        if stored is None or stored.updated_at is None or stored.state.tracker.last_time is None:
+            return 0
+        silence = now - parse_captured_at(stored.updated_at)
+        if silence < quiet_after:  # a frame came in meanwhile
+            return 0
+        # Silence is measured on the wall clock; tracks age on the camera's clock, which may be off.
+        at = stored.state.tracker.last_time + silence.total_seconds()
+        ended = CameraIncidents(stored.state, watchlist, context).end_quiet(camera_id, at)
+        if not ended:
+            return 0
+        expires_at = int((now + timedelta(days=context.retention_days)).timestamp())
+        if store.commit(camera_id, stored.version, stored.state, ended, [], expires_at):
+            return len(ended)
     raise TrackStateConflict(f"camera {camera_id}: tracks changed under {COMMIT_ATTEMPTS} attempts in a row")

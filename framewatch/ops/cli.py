@@ -59,24 +59,52 @@ def register(subparsers: Any) -> None:
     purge.add_argument("--dry-run", action="store_true", help="count, delete nothing")
     purge.set_defaults(func=_purge)
 
-    cost = subparsers.add_parser("cost", help="estimated monthly AWS cost of one camera")
+    cost = subparsers.add_parser(
+        "cost",
+        help="estimated monthly AWS cost of one camera, per detector backend, from measured ratios",
+    )
     cost.add_argument("--fps", type=float, default=1.0, help="sampled frames per second (default 1)")
+    cost.add_argument(
+        "--detector",
+        action="append",
+        choices=["rekognition", "bundled", "cascade"],
+        help="backend column(s) to show (repeatable; default: all three, or the one --from measured)",
+    )
+    cost.add_argument(
+        "--from",
+        dest="from_file",
+        type=Path,
+        metavar="FILE",
+        help="measured ratios: a demo's output (its SUMMARY line) or bench/results/latest.json "
+        "(default: the committed bikes.mp4 measurement of each backend)",
+    )
+    cost.add_argument(
+        "--scene",
+        choices=["busy", "static"],
+        default="busy",
+        help="which committed measurement: busy (bikes.mp4, the default) or static (its still frame)",
+    )
     cost.add_argument(
         "--gating",
         type=float,
-        default=1.0,
+        default=None,
         metavar="RATIO",
-        help="share of sampled frames the motion gate sends (default 1.0 = no gating)",
+        help="share of sampled frames the motion gate sends (default: as measured)",
     )
     cost.add_argument("--retention-days", type=int, default=7)
     cost.add_argument("--frame-kb", type=float, default=45.0, help="JPEG size in KB (default 45)")
-    cost.add_argument("--faces-per-frame", type=float, default=0.1)
+    cost.add_argument(
+        "--faces-per-frame",
+        type=float,
+        default=None,
+        help="SearchFacesByImage calls per analysed frame (default: as measured)",
+    )
     cost.add_argument("--cameras-per-shard", type=float, default=1.0)
-    cost.add_argument("--no-dedupe", action="store_true", help="an alert for every matching frame")
+    cost.add_argument("--no-dedupe", action="store_true", help="an alert for every analysed frame")
     cost.add_argument(
         "--compare-seed",
         action="store_true",
-        help="add a column for the seed design (1 fps, no gating, no dedupe)",
+        help="add a column for the seed design (1 fps, every frame through Rekognition, no dedupe)",
     )
     cost.set_defaults(func=_cost)
 
@@ -202,25 +230,54 @@ def _purge(args: argparse.Namespace) -> int:
 
 
 def _cost(args: argparse.Namespace) -> int:
-    from framewatch.errors import UserError
-    from framewatch.ops import cost
+    from dataclasses import replace
 
-    if not 0 < args.gating <= 1 or args.fps <= 0:
+    from framewatch.errors import UserError
+    from framewatch.ops import cost, measured
+
+    if (args.gating is not None and not 0 < args.gating <= 1) or args.fps <= 0:
         raise UserError("--fps must be above 0 and --gating between 0 (excluded) and 1")
-    workload = cost.Workload(
+    detectors = list(dict.fromkeys(args.detector or []))
+    measurements = {}
+    if args.from_file is not None:
+        measurements = {m.detector: m for m in measured.load(args.from_file)}
+        detectors = detectors or list(measurements)
+    detectors = detectors or list(measured.DETECTORS)
+    for detector in detectors:
+        if detector not in measurements:
+            measurements[detector] = measured.default(detector, args.scene)
+    base = cost.Workload(
         fps=args.fps,
-        gating_ratio=args.gating,
         retention_days=args.retention_days,
         frame_kb=args.frame_kb,
-        faces_per_frame=args.faces_per_frame,
         cameras_per_shard=args.cameras_per_shard,
-        dedupe_window_s=None if args.no_dedupe else 300.0,
     )
-    columns = {"framewatch": workload}
+    columns: dict[str, cost.Workload] = {}
+    notes: list[str] = []
+    for detector in detectors:
+        workload = measured.workload(measurements[detector], base)
+        if args.gating is not None:
+            workload = replace(workload, gating_ratio=args.gating)
+        if args.faces_per_frame is not None:
+            rates = {**workload.rekognition_per_frame}
+            if "SearchFacesByImage" in rates:
+                rates["SearchFacesByImage"] = args.faces_per_frame
+            workload = replace(workload, rekognition_per_frame=rates)
+        if args.no_dedupe:
+            workload = replace(workload, alerts_per_frame=1.0)
+        columns[detector] = workload
+        notes += measured.assumptions(measurements[detector], workload)
     if args.compare_seed:
-        columns = {"seed design": cost.seed_design(workload), **columns}
+        columns = {"seed design": cost.seed_design(base), **columns}
+        notes.append(
+            "seed design: every frame at 1 fps through DetectLabels and DetectFaces, SearchFacesByImage "
+            "for 0.1 faces per frame, an alert for every frame (no gate, no incidents)"
+        )
     print(cost.table(columns))
-    print(f"\nUSD, prices as of {cost.PRICES_AS_OF}; no free tier. See docs/deploy.md for assumptions.")
+    print(f"\nUSD, prices as of {cost.PRICES_AS_OF}; no free tier. See docs/deploy.md for the model.")
+    print("Assumptions:")
+    for line in notes:
+        print(f"  {line}")
     return 0
 
 

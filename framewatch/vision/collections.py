@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -68,6 +69,25 @@ def new_face(
         box,
         np.asarray(embedding, EMBEDDING_DTYPE),
     )
+
+
+class Faces(Protocol):
+    """Where a collection's faces are kept: SQLite for the vision service (``FaceStore``), the
+    stack's bucket for the bundled detector in Lambda (``framewatch/aws/faces.py``)."""
+
+    def create_collection(self, collection_id: str) -> None: ...
+    def delete_collection(self, collection_id: str) -> None: ...
+    def list_collections(self, after: str = "", limit: int = 1000) -> list[str]: ...
+    def describe_collection(self, collection_id: str) -> tuple[int, float]: ...
+    def add_faces(self, collection_id: str, faces: Sequence[StoredFace]) -> None: ...
+    def list_faces(
+        self, collection_id: str, after_seq: int = 0, limit: int = 1000, face_ids: Sequence[str] | None = None
+    ) -> list[StoredFace]: ...
+    def get_face(self, collection_id: str, face_id: str) -> StoredFace: ...
+    def delete_faces(self, collection_id: str, face_ids: Sequence[str]) -> list[str]: ...
+    def search(
+        self, collection_id: str, embedding: np.ndarray, exclude: str | None = None
+    ) -> list[tuple[StoredFace, float]]: ...
 
 
 class FaceStore:

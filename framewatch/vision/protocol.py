@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from framewatch.vision import images
-from framewatch.vision.collections import FaceStore, StoredFace, new_face
+from framewatch.vision.collections import Faces, StoredFace, new_face
 from framewatch.vision.errors import (
     InvalidPaginationTokenException,
     InvalidParameterException,
@@ -204,7 +204,7 @@ def _unindexed_reasons(face: Face, pixels: np.ndarray, level: str) -> list[str]:
 class RekognitionService:
     """The operations this service implements, keyed by their Rekognition names."""
 
-    def __init__(self, store: FaceStore, faces: FaceEngine, detector: Detector) -> None:
+    def __init__(self, store: Faces, faces: FaceEngine, detector: Detector) -> None:
         self.store = store
         self.faces = faces
         self.detector = detector

@@ -43,6 +43,7 @@ import re
 import socket
 import threading
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -99,6 +100,8 @@ class VisionServer(ThreadingHTTPServer):
         super().__init__(address, VisionRequestHandler)
         self.service = service
         self.limits = limits
+        # Calls per operation since start: what Rekognition would bill (the cost model reads them).
+        self.calls: Counter[str] = Counter()
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
 
@@ -167,6 +170,9 @@ class VisionRequestHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path.rstrip("/") == "/_framewatch/health":
             self._send(200, {"status": "ok"})
+        elif self.path.rstrip("/") == "/_framewatch/calls":
+            with self.server.limits.lock:
+                self._send(200, dict(self.server.calls))
         else:
             self._send(404, {"__type": "UnknownOperationException", "message": "not found"})
 
@@ -203,6 +209,8 @@ class VisionRequestHandler(BaseHTTPRequestHandler):
         region = _REGION.search(self.headers.get("Authorization", ""))
         context = RequestContext(region.group(1) if region else "us-east-1")
         limits = self.server.limits
+        with limits.lock:
+            self.server.calls[target[len(TARGET_PREFIX) :]] += 1
         limits.enter()
         try:
             result = self.server.service.call(target[len(TARGET_PREFIX) :], params, context)

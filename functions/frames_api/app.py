@@ -163,7 +163,8 @@ def create_upload() -> Response:
 @app.get("/api/executions/<execution_arn>")
 @tracer.capture_method
 def get_execution(execution_arn: str) -> dict[str, Any]:
-    return service.get_execution(_store(), execution_arn)
+    params = q.parse_params(q.ExecutionParams, app.current_event.query_string_parameters)
+    return service.get_execution(_store(), execution_arn, params)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

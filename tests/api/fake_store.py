@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from framewatch.api.settings import ApiSettings
@@ -15,7 +16,7 @@ SETTINGS = ApiSettings(
     collection_id="c",
     region="eu-west-1",
     lookback_days=10,
-    execution_url_template="/executions.html?arn={execution_arn}",
+    execution_url_template="/executions.html?arn={execution_arn}&since={captured_at}",
 )
 
 
@@ -26,6 +27,7 @@ class FakeStore:
         self, frames: list[dict[str, Any]] | None = None, incidents: list[dict[str, Any]] | None = None
     ) -> None:
         self.settings = SETTINGS
+        self.execution_reads: list[tuple[str, datetime | None]] = []
         self.frames = frames or []
         self.incidents = incidents or []
         self.people_items: dict[str, dict[str, Any]] = {}
@@ -115,5 +117,6 @@ class FakeStore:
     def presigned_put(self, key: str, content_type: str = "image/jpeg") -> str:
         return f"https://signed-put/{key}"
 
-    def execution(self, arn: str) -> None:
+    def execution(self, arn: str, since: datetime | None = None) -> None:
+        self.execution_reads.append((arn, since))
         return None

@@ -35,7 +35,7 @@ ENV = {
     "MEDIA_BUCKET": "framewatch-media",
     "COLLECTION_ID": "framewatch-faces",
     "URL_EXPIRY_SECONDS": "600",
-    "EXECUTION_URL_TEMPLATE": "/executions.html?arn={execution_arn}",
+    "EXECUTION_URL_TEMPLATE": "/executions.html?arn={execution_arn}&since={captured_at}",
     "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 }

@@ -94,6 +94,25 @@ def test_execution_url_from_template() -> None:
         "https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/x/" + arn
     )
     assert q.execution_url(aws, "eu-west-1", None) is None
+    local = "/executions.html?arn={execution_arn}&since={captured_at}"
+    assert q.execution_url(local, "eu-west-1", arn, "2026-11-28T21:04:00.125Z") == (
+        f"/executions.html?arn={arn}&since=2026-11-28T21:04:00.125Z"
+    )
+
+
+def test_an_execution_is_read_from_its_frames_capture_time_less_a_margin() -> None:
+    store = FakeStore()
+    arn = "arn:aws:states:eu-west-1:123456789012:express:sm:e1:e2"
+    with pytest.raises(q.NotFound):
+        service.get_execution(store, arn, q.ExecutionParams(since="2026-11-28T21:04:00Z"))
+    with pytest.raises(q.NotFound):
+        service.get_execution(store, arn)
+    assert store.execution_reads == [
+        (arn, datetime(2026, 11, 28, 20, 59, tzinfo=UTC)),
+        (arn, None),
+    ]
+    with pytest.raises(q.BadRequest, match="since: expected an ISO-8601 time"):
+        service.get_execution(store, arn, q.ExecutionParams(since="yesterday"))
 
 
 def test_delete_person_removes_faces_then_photos_then_item() -> None:
@@ -102,7 +121,7 @@ def test_delete_person_removes_faces_then_photos_then_item() -> None:
     result = service.delete_person(store, "ada-1a2b3c")
     assert result == {"deleted": "ada-1a2b3c", "faces_removed": 2, "photos_removed": 0}
     assert store.deleted_faces == ["f1", "f2"]
-    assert store.deleted_prefixes == ["enroll/ada-1a2b3c/"]
+    assert store.deleted_prefixes == ["faces/c/ada-1a2b3c/", "enroll/ada-1a2b3c/"]
     assert store.people_items == {}
 
 

@@ -92,6 +92,8 @@ def test_frame_shape_and_image_url(stack: Stack) -> None:
     assert frame["faces"][0]["similarity"] == pytest.approx(93.2)
     assert frame["execution_id"] == stack.frames[0]["execution_id"]
     assert frame["execution_url"].startswith("/executions.html?arn=arn:aws:states:")
+    # The page reads the workflow's log from the frame's capture time, not the whole retention.
+    assert frame["execution_url"].endswith("&since=" + frame["captured_at"])
     image = urllib3.request("GET", frame["image_url"], retries=False)
     assert image.status == 200
     s3_object = stack.boto("s3").get_object(Bucket=ENV["MEDIA_BUCKET"], Key=stack.frames[0]["s3_key"])

@@ -9,22 +9,22 @@ from pydantic_settings import BaseSettings
 
 from framewatch.embedded.template import translate
 from framewatch.settings import (
+    BundledEnrollSettings,
+    BundledFaceSettings,
+    BundledLabelSettings,
+    ConfirmSettings,
     EnrollSettings,
     FaceSettings,
     IngestSettings,
     LabelSettings,
+    QuietCameraSettings,
     TrackSettings,
     UploadSettings,
     WatchListSettings,
 )
 
-# Every function: Powertools' own, and the one the template keeps for a retired parameter.
-COMMON = {
-    "POWERTOOLS_SERVICE_NAME",
-    "POWERTOOLS_METRICS_NAMESPACE",
-    "LOG_LEVEL",
-    "SUPPRESSION_WINDOW_SECONDS",
-}
+# Every function: Powertools' own.
+COMMON = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
 # Where the Rekognition-compatible endpoint is configured (LocalStack); only callers of Rekognition.
 REKOGNITION = {"AWS_ENDPOINT_URL_REKOGNITION"}
 FUNCTIONS: dict[str, tuple[type[BaseSettings], set[str]]] = {
@@ -34,6 +34,11 @@ FUNCTIONS: dict[str, tuple[type[BaseSettings], set[str]]] = {
     "IdentifyFacesFunction": (FaceSettings, REKOGNITION),
     "EvaluateFunction": (WatchListSettings, set()),
     "TrackFunction": (TrackSettings, set()),
+    "EndQuietIncidentsFunction": (QuietCameraSettings, set()),
+    "BundledDetectObjectsFunction": (BundledLabelSettings, set()),
+    "BundledIdentifyFacesFunction": (BundledFaceSettings, set()),
+    "BundledEnrollFunction": (BundledEnrollSettings, set()),
+    "ConfirmIncidentsFunction": (ConfirmSettings, REKOGNITION),
     "EnrollFunction": (EnrollSettings, REKOGNITION),
 }
 

@@ -103,3 +103,16 @@ def test_buckets_are_private_encrypted_and_the_api_is_keyed_and_throttled() -> N
     assert {"ApproximateNumberOfMessagesVisible", "ExecutionsFailed"} <= alarms
     for function in (r for r in resources.values() if r["Type"] == "AWS::Lambda::Function"):
         assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}
+
+
+def test_the_api_can_draw_an_execution_graph_of_its_own_workflows_only() -> None:
+    """The execution page draws the workflow from DescribeStateMachine: granted on the stack's two
+    state machines, nothing else."""
+    template = translate()
+    granted = [
+        statement["Resource"]
+        for logical, statement in role_statements(template)
+        if logical.startswith("FramesApiFunction")
+        and "states:DescribeStateMachine" in _as_list(statement["Action"])
+    ]
+    assert granted == [[{"Ref": "AnalyzeFramesStateMachine"}, {"Ref": "EnrollFaceStateMachine"}]]

@@ -1,9 +1,9 @@
 """Helpers of the fault suite (issue 7): an embedded stack per module, counters for what it recorded.
 
-Each test module starts its own stack (``start_stack``) and tears it down at the end of the module:
-only one EmbeddedStack may run in a process at a time. Counts come from the stack itself (Frames and
-Alerts tables, the dead-letter queue, the SNS messages the local alert sink received), never from the
-code under test's own bookkeeping.
+Each test module starts its own stack (``start_stack``, tests/support/stack.py with this suite's
+watch list) and tears it down at the end of the module: only one EmbeddedStack may run in a process
+at a time. Counts come from the stack itself (Frames and Alerts tables, the dead-letter queue, the SNS
+messages the local alert sink received), never from the code under test's own bookkeeping.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from framewatch.aws.clients import client
-from framewatch.embedded.stack import EmbeddedStack, StackOptions
+from framewatch.embedded.stack import EmbeddedStack
+
+from ..support import stack as shared
 
 # Watch list of the fault modules: people and vehicles anywhere.
 WATCHLIST = """
@@ -34,16 +36,12 @@ rules:
 
 @contextmanager
 def start_stack(directory: Path, watchlist: str = WATCHLIST, **options: Any) -> Iterator[EmbeddedStack]:
-    path = directory / "watchlist.yaml"
-    path.write_text(watchlist)
-    with EmbeddedStack(
-        StackOptions(data_dir=directory / "data", watchlist=path, serve_ui=False, **options)
-    ) as running:
+    with shared.start_stack(directory, watchlist, **options) as running:
         yield running
 
 
 def start_time(seconds_ago: float = 60) -> datetime:
-    return datetime.now(UTC) - timedelta(seconds=seconds_ago)
+    return shared.start_time(seconds_ago)
 
 
 def _scan(table: str) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from framewatch.embedded.stack import EmbeddedStack
 from ..support.frames import ClipFrames, wait_for
 from ..support.frames import frame_record as record
 from ..support.frames import put_frames as put
-from ..support.s3_faults import throttled_s3
+from ..support.s3_faults import throttled_s3_puts
 from .conftest import (
     Observed,
     alert_items,
@@ -163,7 +163,9 @@ def test_throttled_vision_is_absorbed_by_the_workflow_retry(
     )
     report("throttling", counts)
 
-    assert [sfn.describe_execution(executionArn=arn)["status"] for arn in arns] == ["SUCCEEDED"]
+    described = [sfn.describe_execution(executionArn=arn) for arn in arns]
+    assert [execution["status"] for execution in described] == ["SUCCEEDED"]
+    assert all("dead_lettered" not in execution["output"] for execution in described)  # no frame given up
     assert sum(throttled.values()) == THROTTLE_NEXT == len(retried)  # every throttle was retried
     assert counts["throttled_frames"] >= 3, throttled  # backoff across several frames
     assert counts["most_throttles_on_one_task"] >= 2, throttled  # a second, longer backoff too
@@ -187,7 +189,8 @@ def test_throttled_ingest_write_is_retried_by_the_pipe_and_loses_nothing(
     payloads = [
         record(camera, frames[n % len(frames)], seq=n, at=t0 + timedelta(seconds=n)) for n in range(10)
     ]
-    with throttled_s3(client("s3"), "PutObject", times=S3_THROTTLES) as throttle:
+    # The ingest function writes each frame under frames/<camera>/ from its worker process.
+    with throttled_s3_puts(f"/frames/{camera}/", times=S3_THROTTLES) as throttle:
         put(stack, payloads, camera)
 
     arns = pipe.stats.execution_arns[executions:]

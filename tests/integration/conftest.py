@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import pytest
 
-from framewatch.embedded.stack import EmbeddedStack, StackOptions
+from framewatch.embedded.stack import EmbeddedStack
 
+from ..support import stack as shared
 from ..support.frames import Pipeline
 
 WATCHLIST = """
@@ -27,11 +28,7 @@ rules:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
-    directory = tmp_path_factory.mktemp("stack")
-    watchlist = directory / "watchlist.yaml"
-    watchlist.write_text(WATCHLIST)
-    options = StackOptions(data_dir=directory / "data", watchlist=watchlist, serve_ui=False)
-    with EmbeddedStack(options) as running:
+    with shared.start_stack(tmp_path_factory.mktemp("stack"), WATCHLIST) as running:
         yield running
 
 
@@ -41,4 +38,4 @@ def pipeline(stack: EmbeddedStack) -> Pipeline:
 
 
 def start_time(seconds_ago: float = 30) -> datetime:
-    return datetime.now(UTC) - timedelta(seconds=seconds_ago)
+    return shared.start_time(seconds_ago)

@@ -11,12 +11,12 @@ from botocore.exceptions import ClientError
 
 from framewatch.api import service
 from framewatch.api.dal import AwsStore
-from framewatch.api.settings import ApiSettings
 from framewatch.aws import stepfunctions
 from framewatch.aws.clients import client
 from framewatch.media import clip_jpegs
 from framewatch.ops import executions
 
+from ..support.frames import frames_api_settings
 from .conftest import Pipeline, start_time
 
 FRAME = clip_jpegs("bikes.mp4", [25])[25]
@@ -46,7 +46,7 @@ def test_history_is_read_from_the_log_group_after_the_emulator_forgot_it(stack, 
     assert mine and all(set(line) >= VENDED_FIELDS for line in mine)
     assert mine[0]["type"] == "ExecutionStarted" and mine[-1]["type"] == "ExecutionSucceeded"
 
-    shaped = service.get_execution(AwsStore(ApiSettings.from_env()), arn)  # GET /api/executions/{arn}
+    shaped = service.get_execution(AwsStore(frames_api_settings(stack)), arn)  # GET /api/executions/{arn}
     assert shaped["execution"]["status"] == "SUCCEEDED"
     entered = [e["state"] for e in shaped["events"] if e["type"].endswith("StateEntered")]
     assert "Record frame" in entered and "Track objects" in entered

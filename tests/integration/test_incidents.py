@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -76,3 +76,19 @@ def test_person_a_then_nobody_then_person_b_are_two_incidents_and_two_alerts(
     assert first.state == "ended" and second.state == "active"
     person_alerts = [a for a in _alerts(stack, camera) if a.rule == "person"]
     assert sorted(a.incident_id for a in person_alerts) == sorted(i.incident_id for i in people)
+
+
+def test_a_camera_that_goes_silent_has_its_incidents_ended_by_the_schedule(
+    scenes: dict[int, bytes], stack, pipeline: Pipeline
+) -> None:
+    """The template's 5-minute schedule, fired by the embedded stack as EventBridge would (last in
+    this module: the sweep ends every silent camera's incidents, not only this one's)."""
+    camera, t0 = "offline", start_time(60)
+    records = [pipeline.record(camera, scenes[0], seq=n, at=t0 + timedelta(seconds=2 * n)) for n in range(5)]
+    pipeline.put(records, camera, timeout=120)
+    assert {i.state for i in _incidents(stack, camera)} == {"active"}
+
+    assert stack.schedules.fire_due(datetime.now(UTC) + timedelta(minutes=4)) == 0  # not due yet
+    assert stack.schedules.fire_due(datetime.now(UTC) + timedelta(minutes=12)) == 1
+    assert stack.schedules.errors == []
+    assert {i.state for i in _incidents(stack, camera)} == {"ended"}

@@ -13,12 +13,12 @@ import pytest
 
 from framewatch.api import service
 from framewatch.api.dal import AwsStore
-from framewatch.api.settings import ApiSettings
 from framewatch.aws.clients import client
 from framewatch.embedded.stack import EmbeddedStack, StackOptions
 from framewatch.embedded.template import REPO_ROOT
 from framewatch.media import clip_jpegs
 
+from ..support.frames import frames_api_settings
 from .conftest import WATCHLIST, Pipeline, start_time
 
 FRAME = clip_jpegs("bikes.mp4", [25])[25]
@@ -77,7 +77,7 @@ def test_a_saved_asl_edit_reaches_the_next_frame(edited) -> None:  # type: ignor
     assert _output_of_next_frame(stack, 1) == {"frames": 1, "edited": "live"}
     # and the history of that execution, read from the log group, shows it too
     arn = stack.pipes[0].stats.execution_arns[-1]
-    shaped = service.get_execution(AwsStore(ApiSettings.from_env()), arn)
+    shaped = service.get_execution(AwsStore(frames_api_settings(stack)), arn)
     assert json.loads(shaped["execution"]["output"]) == {"frames": 1, "edited": "live"}
 
 

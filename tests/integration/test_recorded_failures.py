@@ -91,8 +91,30 @@ def test_a_person_whose_record_cannot_be_written_ends_failed_not_pending(
     )
     client("s3").put_object(Bucket=stack.media_bucket, Key="enroll/ada/photo.jpg", Body=face)
 
-    def status() -> str | None:
-        item = client("dynamodb").get_item(TableName=people, Key={"person_id": {"S": "ada"}})["Item"]
-        return None if item["status"]["S"] == "pending" else item["status"]["S"]
+    def person() -> dict:
+        return client("dynamodb").get_item(TableName=people, Key={"person_id": {"S": "ada"}})["Item"]
 
+    def status() -> str | None:
+        return None if person()["status"]["S"] == "pending" else person()["status"]["S"]
+
+    # The first status after `pending` is the one that counts: a refused UpdateItem changes nothing
+    # (on moto too, see moto_hooks._atomic_updates), so `enrolled` is never seen, not even briefly.
     assert wait_for(status, what="ada's enrollment to end") == "failed"
+    sfn = client("stepfunctions")
+
+    def ended() -> list[dict]:
+        executions = sfn.list_executions(stateMachineArn=stack.resource("EnrollFaceStateMachine"))[
+            "executions"
+        ]
+        mine = [
+            sfn.describe_execution(executionArn=e["executionArn"])
+            for e in executions
+            if e["status"] != "RUNNING"
+        ]
+        return [e for e in mine if "enroll/ada/photo.jpg" in e.get("input", "")]
+
+    (execution,) = wait_for(ended, what="the enrollment's execution to end")
+    assert (execution["status"], execution.get("error")) == ("FAILED", "EnrollmentFailed")
+    final = person()
+    assert final["status"] == {"S": "failed"} and final["last_image"] == {"S": "enroll/ada/photo.jpg"}
+    assert final["face_ids"] == {"S": "not-a-set"}  # the refused update left the record alone

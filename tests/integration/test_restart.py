@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -61,6 +62,11 @@ def test_data_survives_a_restart_and_enrollment_is_not_replayed(
         alerts_before = [(a.alert_key, a.status) for a in report.alerts(first.resource("AlertsTable"))]
         incidents_before = report.incidents(first.resource("IncidentsTable"))
         assert len(frames_before) == 2 and alerts_before and incidents_before
+        workers = first.runtime.worker_pids()
+        assert len(workers) >= len(first.runtime.functions)  # one warm worker per function at least
+
+    # The stop ended every Lambda worker: no process of the first stack lives on beside the second.
+    assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []
 
     with EmbeddedStack(options) as second:
         assert second.restored["FramesTable"] == 2

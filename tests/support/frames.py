@@ -4,18 +4,30 @@ helpers the integration, fault and end-to-end suites share."""
 from __future__ import annotations
 
 import base64
+import os
 import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from unittest import mock
 
+from framewatch.api.settings import ApiSettings
 from framewatch.aws.clients import client
 from framewatch.core.frame_record import FrameRecord
 from framewatch.embedded.stack import EmbeddedStack
 
 # The session fixture ``clip_frames`` (tests/conftest.py): a clip's frames as JPEGs by index.
 ClipFrames = Callable[[str, list[int]], dict[int, bytes]]
+
+
+def frames_api_settings(stack: EmbeddedStack) -> ApiSettings:
+    """The frames API's settings as its Lambda workers read them: from that function's environment
+    (this process has none of the functions' variables)."""
+    runtime = stack.runtime
+    environment = runtime.worker_environment(runtime.spec(stack.resource("FramesApiFunction")))
+    with mock.patch.dict(os.environ, environment):
+        return ApiSettings.from_env()
 
 
 def frame_record(

@@ -126,7 +126,7 @@ def test_validate_definition_is_what_a_live_reload_calls() -> None:
     assert broken != text
     problems = validate_definition(broken, ENROLL)
     assert problems and all(line.startswith(f"{ENROLL}: ") for line in problems)
-    assert any("Index the face.Next" in line for line in problems), problems
+    assert any("Indexed here.Next" in line for line in problems), problems
 
 
 def test_a_placeholder_without_a_substitution_is_refused() -> None:
@@ -136,6 +136,8 @@ def test_a_placeholder_without_a_substitution_is_refused() -> None:
         ENROLL,
         {
             "EnrollFunctionArn": "arn:aws:lambda:us-east-1:1:function:f",
+            "BundledEnrollFunctionArn": "arn:aws:lambda:us-east-1:1:function:g",
+            "DetectorBackend": "bundled",
             "DeadLetterQueueUrl": "https://sqs.us-east-1.amazonaws.com/1/dlq",
         },
     )

@@ -84,3 +84,42 @@ def test_moto_models_are_tracked_weakly_so_a_dropped_one_is_freed() -> None:
     gc.collect()
     assert gone() is None  # moto's own list kept every Item it ever made, for as long as the process
     assert any(item is kept for item in Item.instances_tracked)  # type: ignore[attr-defined]
+
+
+def test_a_failed_update_leaves_the_item_as_it_was() -> None:
+    """EnrollFace's "Record the person" SETs the status, then ADDs to face_ids; when the ADD is refused,
+    DynamoDB applies none of it. moto applied the SETs (the person showed `enrolled` before `failed`)."""
+    import boto3
+    from botocore.exceptions import ClientError
+    from moto import mock_aws
+
+    moto_hooks._atomic_updates()
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        dynamodb.create_table(
+            TableName="people",
+            KeySchema=[{"AttributeName": "person_id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "person_id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        stored = {"person_id": {"S": "ada"}, "status": {"S": "pending"}, "face_ids": {"S": "not-a-set"}}
+        dynamodb.put_item(TableName="people", Item=stored)
+        with pytest.raises(ClientError, match="ValidationException"):
+            dynamodb.update_item(
+                TableName="people",
+                Key={"person_id": {"S": "ada"}},
+                UpdateExpression="SET #status = :status ADD face_ids :face",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":status": {"S": "enrolled"}, ":face": {"SS": ["f-1"]}},
+            )
+        assert dynamodb.get_item(TableName="people", Key={"person_id": {"S": "ada"}})["Item"] == stored
+        # and an update that works still applies all of it
+        dynamodb.update_item(
+            TableName="people",
+            Key={"person_id": {"S": "ada"}},
+            UpdateExpression="SET #status = :status REMOVE face_ids",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":status": {"S": "failed"}},
+        )
+        item = dynamodb.get_item(TableName="people", Key={"person_id": {"S": "ada"}})["Item"]
+        assert item == {"person_id": {"S": "ada"}, "status": {"S": "failed"}}

@@ -54,7 +54,7 @@ def test_required_variables_and_defaults(env: pytest.MonkeyPatch):
     assert settings.media_bucket == "framewatch-media"
     assert settings.alert_slots_table == "framewatch-alert-slots"
     assert settings.timezone == ZoneInfo("Europe/Paris")
-    assert (settings.suppression_window_seconds, settings.frame_retention_days) == (300, 7)
+    assert settings.frame_retention_days == 7
     assert settings.ui_base_url is None
 
 
@@ -76,9 +76,8 @@ def test_an_unknown_time_zone_names_alert_timezone(env: pytest.MonkeyPatch, zone
 @pytest.mark.parametrize(
     ("name", "value"),
     [
-        ("SUPPRESSION_WINDOW_SECONDS", "5"),
-        ("SUPPRESSION_WINDOW_SECONDS", "a while"),
         ("FRAME_RETENTION_DAYS", "0"),
+        ("FRAME_RETENTION_DAYS", "a while"),
         ("FACE_MATCH_THRESHOLD", "101"),
         ("MAX_LABELS", "0"),
     ],
@@ -97,10 +96,10 @@ def test_a_missing_required_variable_is_named(env: pytest.MonkeyPatch):
 
 def test_a_fixed_environment_is_read_once_until_the_cache_is_cleared(env: pytest.MonkeyPatch):
     first = pipeline_settings()
-    env.setenv("SUPPRESSION_WINDOW_SECONDS", "600")
+    env.setenv("FRAME_RETENTION_DAYS", "30")
     assert pipeline_settings() is first
     pipeline_settings.cache_clear()
-    assert pipeline_settings().suppression_window_seconds == 600
+    assert pipeline_settings().frame_retention_days == 30
 
 
 # Each function's own model needs only the variables that function reads (the template gives it no more).

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from framewatch.core.frame_record import utc_iso
 from framewatch.core.incidents import AlertDue, CameraState, IncidentRecord
 from framewatch.logic.track import StoredState
 
 
 class InMemoryTrackStore:
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.clock = clock  # the wall clock commits are stamped with
         self.states: dict[str, tuple[str, int]] = {}  # camera → (state JSON, version)
+        self.updated_at: dict[str, str] = {}
         self.incidents: dict[str, dict[str, Any]] = {}
         self.outbox: dict[tuple[str, str], dict[str, Any]] = {}
         self.commits = 0
@@ -20,7 +25,11 @@ class InMemoryTrackStore:
         if stored is None:
             return None
         # A fresh copy, as a database read is: the caller mutates what it loads.
-        return StoredState(state=CameraState.model_validate_json(stored[0]), version=stored[1])
+        return StoredState(
+            state=CameraState.model_validate_json(stored[0]),
+            version=stored[1],
+            updated_at=self.updated_at[camera_id],
+        )
 
     def commit(
         self,
@@ -35,6 +44,7 @@ class InMemoryTrackStore:
         if (current[1] if current else None) != expected_version:
             return False
         self.states[camera_id] = (state.model_dump_json(), (expected_version or 0) + 1)
+        self.updated_at[camera_id] = utc_iso(self.clock())
         for record in incidents:
             item = self.incidents.setdefault(record.incident_id, {"alert_status": "none"})
             item.update(record.model_dump(exclude={"alert_due"}))
@@ -51,6 +61,9 @@ class InMemoryTrackStore:
             for (camera, _), item in sorted(self.outbox.items())
             if camera == camera_id and item["status"] == "pending"
         ]
+
+    def quiet_cameras(self, updated_before: str) -> list[str]:
+        return sorted(camera for camera, at in self.updated_at.items() if at < updated_before)
 
     def mark_sent(self, alert_id: str) -> None:
         """What the workflow's alert states do once SNS took the message."""

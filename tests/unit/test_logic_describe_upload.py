@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from framewatch.logic.uploads import BadUpload, describe_upload
+from framewatch.logic.describe_upload import BadUpload, describe_upload
 from framewatch.settings import UploadSettings
 
 from .pipeline_fakes import InMemoryObjects, jpeg

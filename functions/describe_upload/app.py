@@ -9,8 +9,8 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from framewatch.aws.s3 import S3Objects
+from framewatch.logic.describe_upload import describe_upload
 from framewatch.logic.events import ObjectCreatedEvent
-from framewatch.logic.uploads import describe_upload
 from framewatch.settings import UploadSettings, settings_for
 
 logger = Logger()
