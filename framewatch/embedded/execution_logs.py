@@ -10,7 +10,8 @@ minute later (the Pipe is still asking DescribeExecution for the result meanwhil
 drops it. Standard workflows without logging keep their history in the emulator, as on AWS.
 
 The one patch is on moto's ``BaseExecutionWorkerCommunication.terminated`` (moto 5.2.5), which every
-execution calls once when it ends; it is checked at install, and missing it only means no forgetting.
+execution calls once when it ends; it lives with the other moto hooks (``moto_hooks``), whose start-up
+check of moto's version and signatures covers it.
 At the same moment the interpreter's list of every thread it ever started is cut to the live ones.
 """
 
@@ -153,31 +154,10 @@ def _drop_finished_threads() -> None:
     TMP_THREADS[:] = [thread for thread in list(TMP_THREADS) if thread.is_alive()]
 
 
-_active: ExecutionLogs | None = None
-_installed = False
-
-
 def install(sink: ExecutionLogs | None) -> bool:
-    """Route ended executions to ``sink`` (None: stop). False when this moto has no hook for it."""
-    global _active, _installed
-    _active = sink
-    if _installed:
-        return True
-    try:
-        from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
-    except ImportError:
-        LOG.warning("this moto has no Step Functions execution hook: ended executions stay in memory")
-        return False
-    original = getattr(BaseExecutionWorkerCommunication, "terminated", None)
-    if original is None:
-        LOG.warning("this moto has no Step Functions execution hook: ended executions stay in memory")
-        return False
+    """Route ended executions to ``sink`` (None: stop), through the checked hook in ``moto_hooks``
+    (a moto without it stops the stack with one line naming the symbol)."""
+    from framewatch.embedded import moto_hooks
 
-    def terminated(self: Any) -> None:
-        original(self)  # sets the status, output, error and stop date first
-        if _active is not None:
-            _active.ended(self.execution)
-
-    BaseExecutionWorkerCommunication.terminated = terminated  # type: ignore[method-assign]
-    _installed = True
+    moto_hooks.install_execution_end(sink.ended if sink is not None else None)
     return True

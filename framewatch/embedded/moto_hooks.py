@@ -336,6 +336,405 @@ def _speed_up_interpreter() -> None:
     _interpreter_sped_up = True
 
 
+# ---------------------------------------------------------------- DynamoDB items on disk
+# ``item_store`` keeps each table's items in SQLite; these are the moto internals it stands behind.
+_DDB = "moto.dynamodb.models"
+TABLE_INIT = Symbol(
+    f"{_DDB}.table",
+    "Table.__init__",
+    (
+        "self", "table_name", "account_id", "region", "schema", "attr", "throughput", "billing_mode",
+        "indexes", "global_indexes", "streams", "sse_specification", "tags",
+        "deletion_protection_enabled", "warm_throughput",
+    ),
+)  # fmt: skip
+TABLE_ALL_ITEMS = Symbol(f"{_DDB}.table", "Table.all_items", ("self",))
+TABLE_QUERY = Symbol(
+    f"{_DDB}.table",
+    "Table.query",
+    (
+        "self", "hash_key", "range_comparison", "range_objs", "limit", "exclusive_start_key",
+        "scan_index_forward", "projection_expressions", "index_name", "consistent_read",
+        "filter_expression", "hash_key_conditions", "range_key_conditions", "filter_kwargs",
+    ),
+)  # fmt: skip
+TABLE_SCAN = Symbol(
+    f"{_DDB}.table",
+    "Table.scan",
+    (
+        "self", "filters", "limit", "exclusive_start_key", "filter_expression", "index_name",
+        "consistent_read", "projection_expression", "segments",
+    ),
+)  # fmt: skip
+BACKEND_PUT_ITEM = Symbol(
+    _DDB,
+    "DynamoDBBackend.put_item",
+    (
+        "self", "table_name", "item_attrs", "expected", "condition_expression",
+        "expression_attribute_names", "expression_attribute_values", "overwrite",
+        "return_values_on_condition_check_failure",
+    ),
+)  # fmt: skip
+BACKEND_UPDATE_ITEM = UPDATE_ITEM
+BACKEND_DELETE_ITEM = Symbol(
+    _DDB,
+    "DynamoDBBackend.delete_item",
+    (
+        "self", "table_name", "key", "expression_attribute_names", "expression_attribute_values",
+        "condition_expression", "return_values_on_condition_check_failure",
+    ),
+)  # fmt: skip
+BACKEND_TRANSACT = Symbol(_DDB, "DynamoDBBackend.transact_write_items", ("self", "transact_items"))
+BACKEND_DELETE_TABLE = Symbol(_DDB, "DynamoDBBackend.delete_table", ("self", "name"))
+
+ITEM_STORE_SYMBOLS = (
+    TABLE_INIT,
+    TABLE_ALL_ITEMS,
+    TABLE_QUERY,
+    TABLE_SCAN,
+    BACKEND_PUT_ITEM,
+    BACKEND_UPDATE_ITEM,
+    BACKEND_DELETE_ITEM,
+    BACKEND_TRANSACT,
+    BACKEND_DELETE_TABLE,
+    # Called or relied on by the store.
+    Symbol(f"{_DDB}.table", "Table.get_item", ("self", "hash_key", "range_key", "projection_expression")),
+    Symbol(f"{_DDB}.table", "Table.delete_item", ("self", "hash_key", "range_key")),
+    Symbol(f"{_DDB}.dynamo_type", "Item.to_json", ("self", "root_attr_name")),
+    Symbol(f"{_DDB}.dynamo_type", "LimitedSizeDict", None),
+)
+
+_item_store: Any = None  # the ItemStore new tables keep their items in; None: moto's own dict
+_pushdown = threading.local()  # the rows the query or scan under way can match, per table
+
+
+def active_item_store() -> Any:
+    """The ItemStore new tables keep their items in, or None."""
+    return _item_store
+
+
+def item_store_mismatch(version: str, lookup: Callable[[Symbol], Any] = _lookup) -> str | None:
+    """As :func:`mismatch`, for the DynamoDB internals the item store stands behind; also checks that
+    a new moto table still keeps its items in a ``defaultdict`` assigned to ``Table.items``."""
+    problem = _check_symbols(version, ITEM_STORE_SYMBOLS, lookup)
+    if problem or lookup is not _lookup:
+        return problem
+    from collections import defaultdict
+
+    from moto.dynamodb.models.table import Table
+
+    if isinstance(Table.__dict__.get("items"), property):  # already installed
+        return None
+    probe = Table(  # type: ignore[abstract]
+        "probe",
+        "123456789012",
+        "us-east-1",
+        [{"AttributeName": "k", "KeyType": "HASH"}],
+        [{"AttributeName": "k", "AttributeType": "S"}],
+    )
+    if type(probe.__dict__.get("items")) is not defaultdict:
+        return f"moto {version} no longer keeps a table's items in Table.items, which the item store replaces"
+    return None
+
+
+def _check_symbols(version: str, symbols: tuple[Symbol, ...], lookup: Callable[[Symbol], Any]) -> str | None:
+    for symbol in symbols:
+        try:
+            found = lookup(symbol)
+        except (ImportError, AttributeError):
+            return f"moto {version} has no {symbol.qualified}, which the embedded stack replaces or calls"
+        if symbol.parameters is None:
+            continue
+        parameters = tuple(inspect.signature(found).parameters)
+        if parameters != symbol.parameters:
+            return (
+                f"moto {version} changed {symbol.qualified}: parameters ({', '.join(parameters)}), "
+                f"expected ({', '.join(symbol.parameters)})"
+            )
+    return None
+
+
+def install_item_store(store: Any) -> None:
+    """Check moto, then keep the items of every table created from now on in ``store`` (an
+    :class:`framewatch.embedded.item_store.ItemStore`; None: tables created from now on keep theirs
+    in memory again, as moto does)."""
+    global _item_store
+    import moto
+
+    problem = item_store_mismatch(moto.__version__)
+    if problem:
+        raise UserError(problem)
+    _item_store = store
+    _patch_tables()
+
+
+_tables_patched = False
+
+
+def _patch_tables() -> None:
+    global _tables_patched
+    if _tables_patched:
+        return
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    from framewatch.embedded.item_store import DiskItems, exact, sortable
+
+    def get_items(self: Any) -> Any:
+        return self.__dict__["_items"]
+
+    def set_items(self: Any, value: Any) -> None:
+        # Table.__init__ assigns an empty defaultdict: while a store is installed, the store instead.
+        if _item_store is not None and not isinstance(value, DiskItems) and not value:
+            value = DiskItems(_item_store, self)
+        self.__dict__["_items"] = value
+
+    Table.items = property(get_items, set_items)  # type: ignore[assignment]
+
+    all_items = _lookup(TABLE_ALL_ITEMS)
+
+    def all_items_hook(self: Any) -> Any:
+        items = self.__dict__.get("_items")
+        if not isinstance(items, DiskItems):
+            return all_items(self)
+        where, args = getattr(_pushdown, "rows", {}).get(id(self), ("", ()))
+        return items.all_items(where, args)
+
+    _replace(Table, "all_items", TABLE_ALL_ITEMS.qualified, all_items_hook)
+
+    def pushed(self: Any, rows: tuple[str, tuple[Any, ...]] | None, call: Callable[[], Any]) -> Any:
+        if rows is None or not isinstance(self.__dict__.get("_items"), DiskItems):
+            return call()
+        if not hasattr(_pushdown, "rows"):
+            _pushdown.rows = {}
+        _pushdown.rows[id(self)] = rows
+        try:
+            return call()
+        finally:
+            _pushdown.rows.pop(id(self), None)
+
+    query = _lookup(TABLE_QUERY)
+
+    def query_hook(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        bound = inspect.signature(query).bind(self, hash_key, *args, **kwargs).arguments
+        rows: tuple[str, tuple[Any, ...]] | None = None
+        index_name = bound.get("index_name")
+        if not index_name and hash_key is not None:  # the partition's rows only
+            rows = ("AND hkey = ?", (exact(hash_key),))
+        elif index_name:
+            items = self.__dict__.get("_items")
+            conditions = dict(bound.get("hash_key_conditions") or [])
+            for column, (name, attr) in enumerate(getattr(items, "indexes", [])):
+                if name == index_name and attr in conditions:  # the index partition's rows only
+                    rows = (f"AND g{column} = ?", (sortable(conditions[attr]),))
+        return pushed(self, rows, lambda: query(self, hash_key, *args, **kwargs))
+
+    _replace(Table, "query", TABLE_QUERY.qualified, query_hook)
+
+    scan = _lookup(TABLE_SCAN)
+
+    def scan_hook(self: Any, *args: Any, **kwargs: Any) -> Any:
+        bound = inspect.signature(scan).bind(self, *args, **kwargs).arguments
+        start = bound.get("exclusive_start_key")
+        rows: tuple[str, tuple[Any, ...]] | None = None
+        if start and not bound.get("index_name") and self.hash_key_attr in start:
+            hk = DynamoType(start[self.hash_key_attr])
+            rk = DynamoType(start[self.range_key_attr]) if self.range_key_attr in start else None
+            # From the start key on (moto itself skips the start key's own item).
+            rows = (
+                "AND (hs, rs, hkey, rkey) >= (?, ?, ?, ?)",
+                (sortable(hk), sortable(rk), exact(hk), exact(rk) if rk is not None else ""),
+            )
+        return pushed(self, rows, lambda: scan(self, *args, **kwargs))
+
+    _replace(Table, "scan", TABLE_SCAN.qualified, scan_hook)
+
+    def locked(symbol: Symbol, after: Callable[..., None] | None = None) -> None:
+        """Conditional writes check and write under the store's lock (one at a time, atomic)."""
+        # What is installed now (``_atomic_updates`` may have wrapped UpdateItem already), not moto's.
+        original = getattr(DynamoDBBackend, symbol.name.split(".")[1])
+
+        def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+            store = _item_store
+            if store is None:
+                return original(self, *args, **kwargs)
+            with store.lock:
+                result = original(self, *args, **kwargs)
+                if after is not None:
+                    after(self, result, *args, **kwargs)
+                return result
+
+        _replace(DynamoDBBackend, symbol.name.split(".")[1], symbol.qualified, write)
+
+    def write_back(backend: Any, item: Any, table_name: str, *args: Any, **kwargs: Any) -> None:
+        # UpdateItem changed the item it read in place: store it again.
+        table = backend.get_table(table_name)
+        items = table.__dict__.get("_items")
+        if item is not None and isinstance(items, DiskItems):
+            items.store.put(items, item)
+
+    locked(BACKEND_PUT_ITEM)
+    locked(BACKEND_UPDATE_ITEM, write_back)
+    locked(BACKEND_DELETE_ITEM)
+
+    transact = _lookup(BACKEND_TRANSACT)
+
+    def transact_hook(self: Any, transact_items: Any) -> None:
+        store = _item_store
+        if store is None:
+            return transact(self, transact_items)
+        with store.lock:
+            store.savepoint()
+            try:
+                transact(self, transact_items)
+            except BaseException:
+                store.rollback()  # moto puts its copies of the tables back; their rows come back here
+                raise
+            store.release()
+        return None
+
+    _replace(DynamoDBBackend, "transact_write_items", BACKEND_TRANSACT.qualified, transact_hook)
+
+    delete_table = _lookup(BACKEND_DELETE_TABLE)
+
+    def delete_table_hook(self: Any, name: str) -> Any:
+        table = delete_table(self, name)
+        items = table.__dict__.get("_items") if table is not None else None
+        if isinstance(items, DiskItems):
+            items.clear()
+        return table
+
+    _replace(DynamoDBBackend, "delete_table", BACKEND_DELETE_TABLE.qualified, delete_table_hook)
+    _tables_patched = True
+
+
+# ---------------------------------------------------------------- moto's list of every model instance
+# moto's BaseModel appends every instance of every model it ever creates to its class's
+# ``instances_tracked`` list, read only by the moto-api dashboard and the S3 reset, and emptied only
+# by a reset. For a long-running emulator that is every DynamoDB item ever written or returned (each
+# query and scan result is a deep copy), every S3 key ever put (and its body file), every Kinesis
+# record, SQS message, metric data point and workflow execution, alive for as long as the process:
+# the records the retention sweep trimmed and the executions the log group took were never freed.
+MODEL_NEW = Symbol("moto.core.common_models", "BaseModel.__new__", ("cls", "args", "kwargs"))
+UNTRACKED_SYMBOLS = (
+    MODEL_NEW,
+    Symbol("moto.core.base_backend", "InstanceTrackerMeta", None),
+    Symbol("moto.core.model_instances", "reset_model_data", ()),
+)
+
+
+class WeakInstances:
+    """What ``instances_tracked`` is for moto's readers (append, iterate, len), holding weakly."""
+
+    __slots__ = ("_refs", "_since_prune")
+
+    def __init__(self) -> None:
+        self._refs: list[Any] = []
+        self._since_prune = 0
+
+    def append(self, instance: Any) -> None:
+        import weakref
+
+        try:
+            self._refs.append(weakref.ref(instance))
+        except TypeError:  # a model that cannot be weakly referenced is not tracked
+            return
+        self._since_prune += 1
+        if self._since_prune > max(1024, len(self._refs) // 2):  # amortised: the list stays ~live size
+            self._refs = [ref for ref in self._refs if ref() is not None]
+            self._since_prune = 0
+
+    def __iter__(self) -> Any:
+        return iter([instance for instance in (ref() for ref in self._refs) if instance is not None])
+
+    def __len__(self) -> int:
+        return sum(1 for ref in self._refs if ref() is not None)
+
+    def clear(self) -> None:
+        self._refs.clear()
+
+
+def untracked_models_mismatch(version: str, lookup: Callable[[Symbol], Any] = _lookup) -> str | None:
+    return _check_symbols(version, UNTRACKED_SYMBOLS, lookup)
+
+
+_models_untracked = False
+
+
+def install_untracked_models() -> None:
+    """Check moto, then make every model's ``instances_tracked`` hold its instances weakly: an
+    object lives as long as the emulator's state refers to it, not as long as the process."""
+    global _models_untracked
+    import moto
+
+    problem = untracked_models_mismatch(moto.__version__)
+    if problem:
+        raise UserError(problem)
+    if _models_untracked:
+        return
+    from moto.core.common_models import BaseModel
+
+    def new(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        instance = super(BaseModel, cls).__new__(cls)
+        tracked = cls.__dict__.get("instances_tracked")
+        if type(tracked) is list:  # the class's first instance, or moto's reset put a new list
+            tracked = WeakInstances()
+            cls.instances_tracked = tracked
+        if tracked is not None:
+            tracked.append(instance)
+        return instance
+
+    _replace(BaseModel, "__new__", MODEL_NEW.qualified, staticmethod(new))
+    _models_untracked = True
+
+
+# ---------------------------------------------------------------- the end of every execution
+# ``execution_logs`` writes an ended execution's history to its log group and makes the emulator
+# forget it; it hears of the end through moto's ``BaseExecutionWorkerCommunication.terminated``,
+# which every execution calls once, after its status, output and stop date are set.
+EXECUTION_TERMINATED = Symbol(
+    f"{_SFN}.backend.execution", "BaseExecutionWorkerCommunication.terminated", ("self",)
+)
+EXECUTION_END_SYMBOLS = (
+    EXECUTION_TERMINATED,
+    Symbol(f"{_SFN}.utils", "TMP_THREADS", None),  # trimmed to the live threads at each end
+)
+
+
+def execution_end_mismatch(version: str, lookup: Callable[[Symbol], Any] = _lookup) -> str | None:
+    return _check_symbols(version, EXECUTION_END_SYMBOLS, lookup)
+
+
+_execution_ended: Callable[[Any], None] | None = None
+
+
+def install_execution_end(ended: Callable[[Any], None] | None) -> None:
+    """Check moto, then call ``ended(execution)`` as each Step Functions execution ends (None: stop)."""
+    global _execution_ended
+    import moto
+
+    problem = execution_end_mismatch(moto.__version__)
+    if problem:
+        raise UserError(problem)
+    _execution_ended = ended
+    if EXECUTION_TERMINATED.qualified in _originals:
+        return
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    original = BaseExecutionWorkerCommunication.terminated
+
+    def terminated(self: Any) -> None:
+        original(self)  # sets the status, output, error and stop date first
+        if _execution_ended is not None:
+            _execution_ended(self.execution)
+
+    _replace(BaseExecutionWorkerCommunication, "terminated", EXECUTION_TERMINATED.qualified, terminated)
+
+
+_updates_atomic = False
+
+
 def _atomic_updates() -> None:
     """An UpdateItem that fails leaves the item as it was, as DynamoDB's does.
 
@@ -346,9 +745,11 @@ def _atomic_updates() -> None:
     """
     from moto.dynamodb.models import DynamoDBBackend
 
-    if UPDATE_ITEM.qualified in _originals:
+    global _updates_atomic
+    if _updates_atomic:
         return
-    original = DynamoDBBackend.update_item
+    _updates_atomic = True
+    original = DynamoDBBackend.update_item  # the item store's locked write, when it came first
 
     def update_item(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         try:

@@ -21,6 +21,7 @@ from framewatch.aws import clients, logs
 from framewatch.embedded import (
     emulator_storage,
     execution_logs,
+    item_store,
     lambda_runtime,
     moto_hooks,
     retention,
@@ -146,6 +147,7 @@ class EmbeddedStack:
         # Ended executions' history, as the workflow's log group would hold it (then forgotten).
         self.execution_logs = execution_logs.ExecutionLogs(options.data_dir / "log-groups")
         self._moto: Any = None
+        self.item_store: item_store.ItemStore | None = None
         self._vision: subprocess.Popen[str] | None = None
         self._saved_env: dict[str, str | None] = {}
 
@@ -192,6 +194,11 @@ class EmbeddedStack:
             logging.getLogger(noisy).setLevel(logging.CRITICAL)
         # Object bodies and stream records on disk, not in this process (bounded by retention).
         emulator_storage.install(self.data_dir / "emulator")
+        # DynamoDB items in SQLite beside them (tables kept for a week would not fit in memory).
+        self.item_store = item_store.ItemStore(self.data_dir / "emulator" / "dynamodb.sqlite3")
+        moto_hooks.install_item_store(self.item_store)
+        # moto's list of every model instance it ever created holds them weakly (see moto_hooks).
+        moto_hooks.install_untracked_models()
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
@@ -524,6 +531,9 @@ class EmbeddedStack:
         self.runtime.stop()  # after the drain: no workflow is left to call a function
         if self._moto is not None:
             self._moto.stop()
+        if self.item_store is not None:
+            moto_hooks.install_item_store(None)  # tables created from now on keep items in memory
+            self.item_store.close()
         execution_logs.install(None)
         for key, value in self._saved_env.items():
             if value is None:

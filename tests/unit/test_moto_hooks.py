@@ -55,6 +55,37 @@ def test_check_raises_one_line_for_the_cli(monkeypatch: pytest.MonkeyPatch) -> N
     assert str(raised.value).startswith("moto 6.0.0 is installed") and "\n" not in str(raised.value)
 
 
+def test_the_execution_end_hook_is_checked_like_the_others() -> None:
+    assert moto_hooks.execution_end_mismatch(MOTO_VERSION) is None
+
+    def reshaped(self: Any, reason: str) -> None: ...
+
+    def lookup(symbol: Symbol) -> Any:
+        return reshaped if symbol == moto_hooks.EXECUTION_TERMINATED else moto_hooks._lookup(symbol)
+
+    assert moto_hooks.execution_end_mismatch(MOTO_VERSION, lookup) == (
+        f"moto {MOTO_VERSION} changed moto.stepfunctions.parser.backend.execution."
+        "BaseExecutionWorkerCommunication.terminated: parameters (self, reason), expected (self)"
+    )
+
+
+def test_moto_models_are_tracked_weakly_so_a_dropped_one_is_freed() -> None:
+    import gc
+    import weakref
+
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    assert moto_hooks.untracked_models_mismatch(MOTO_VERSION) is None
+    moto_hooks.install_untracked_models()
+    kept = Item(DynamoType({"S": "a"}), None, {"k": {"S": "a"}})
+    dropped = Item(DynamoType({"S": "b"}), None, {"k": {"S": "b"}})
+    gone = weakref.ref(dropped)
+    del dropped
+    gc.collect()
+    assert gone() is None  # moto's own list kept every Item it ever made, for as long as the process
+    assert any(item is kept for item in Item.instances_tracked)  # type: ignore[attr-defined]
+
+
 def test_a_failed_update_leaves_the_item_as_it_was() -> None:
     """EnrollFace's "Record the person" SETs the status, then ADDs to face_ids; when the ADD is refused,
     DynamoDB applies none of it. moto applied the SETs (the person showed `enrolled` before `failed`)."""
