@@ -164,7 +164,9 @@ def test_throttled_vision_is_absorbed_by_the_workflow_retry(
     report("throttling", counts)
 
     described = [sfn.describe_execution(executionArn=arn) for arn in arns]
-    assert [execution["status"] for execution in described] == ["SUCCEEDED"]
+    # One PutRecords is usually one batch, but the Pipe may poll while moto is still appending
+    # (Kinesis gives no batch boundary either): every batch it made must succeed.
+    assert described and {execution["status"] for execution in described} == {"SUCCEEDED"}
     assert all("dead_lettered" not in execution["output"] for execution in described)  # no frame given up
     assert sum(throttled.values()) == THROTTLE_NEXT == len(retried)  # every throttle was retried
     assert counts["throttled_frames"] >= 3, throttled  # backoff across several frames
