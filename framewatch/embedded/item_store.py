@@ -18,8 +18,9 @@ What moto does with ``items`` besides get/set/delete is covered by the hooks in 
   mapping copies as itself (no copy of the week), and the transaction runs in a SQLite savepoint
   that is rolled back instead.
 
-The file is emptied at every start: a new emulator starts empty, and the snapshot (``snapshot.py``,
-through the AWS APIs) restores what should be there.
+For ``framewatch up`` (snapshots on) the file is kept across restarts and is the tables' snapshot:
+the deployer creates the tables again and each finds its rows, so a restart restores nothing and the
+snapshotter scans no table. Otherwise (tests, the demo) it is emptied at every start.
 """
 
 from __future__ import annotations
@@ -70,25 +71,39 @@ def sortable(value: Any) -> Any:
 class ItemStore:
     """One SQLite file holding the items of every table of the emulator."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, keep: bool = False) -> None:
+        """``keep``: the file outlives the process (``framewatch up``), and a table created again
+        under the same account, region, name and keys finds its items where it left them: this
+        file is then the tables' snapshot. Otherwise the file is emptied and ids are never reused."""
+        self.path, self.keep = path, keep
         path.parent.mkdir(parents=True, exist_ok=True)
-        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            stale.unlink(missing_ok=True)
+        if not keep:
+            for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                stale.unlink(missing_ok=True)
         self.lock = threading.RLock()
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        # The snapshot is what survives a crash; this file is rebuilt from it at every start.
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=OFF")
+        # WAL with NORMAL survives a killed process (not a power cut) without a sync per write.
+        self.db.execute(f"PRAGMA synchronous={'NORMAL' if keep else 'OFF'}")
         self.db.execute("PRAGMA cache_size=-8000")  # KB: the page cache is most of its memory
         self.db.executescript(_SCHEMA)
         self._ids = itertools.count()
         self.closed = False
 
-    def new_table_id(self, name: str) -> str:
+    def new_table_id(self, table: Any) -> str:
+        name = str(getattr(table, "name", "table"))
+        if self.keep:
+            where = f"{getattr(table, 'account_id', '')}/{getattr(table, 'region_name', '')}"
+            keys = f"{getattr(table, 'hash_key_attr', '')}/{getattr(table, 'range_key_attr', '') or ''}"
+            return f"{where}/{name}#{keys}"  # DeleteTable empties it; new key attributes: new id
         # One id per moto Table object: a table deleted and created again, or a reset emulator's,
         # never sees the old one's rows.
         return f"{name}#{next(self._ids)}"
+
+    def table_count(self, table: Any) -> int:
+        """Items the table holds in this file (a kept file: what the last run left)."""
+        items = table.__dict__.get("_items")
+        return self.count(items.tid) if isinstance(items, DiskItems) else 0
 
     def close(self) -> None:
         with self.lock:
@@ -298,7 +313,7 @@ class DiskItems:
 
     def __init__(self, store: ItemStore, table: Any) -> None:
         self.store, self.table = store, table
-        self.tid = store.new_table_id(str(getattr(table, "name", "table")))
+        self.tid = store.new_table_id(table)
         # The indexes the table has now (a later UpdateTable's new index is queried without help).
         self.indexes = _index_hash_attrs(table)
 

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import threading
 import time
 import zlib
@@ -37,14 +38,18 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 class Snapshotter(threading.Thread):
-    def __init__(self, folder: Path, tables: dict[str, str], bucket: str, interval: float) -> None:
+    def __init__(
+        self, folder: Path, tables: dict[str, str], bucket: str, interval: float, region: str = "us-east-1"
+    ) -> None:
         super().__init__(name="snapshotter", daemon=True)
         self.folder, self.tables, self.bucket, self.interval = folder, tables, bucket, interval
+        self.region = region
         self.stop_event = threading.Event()
         self.objects_ready = threading.Event()
         self.objects_ready.set()
         self.last_error: str | None = None
         self._etags: dict[str, str] = self._load_index()
+        self._logged = 0  # lines in the index log, to know when to compact it
         self._digests: dict[str, str] = {}
         self._keys: dict[str, list[str]] = {}
         self.files_written = 0
@@ -52,8 +57,19 @@ class Snapshotter(threading.Thread):
         self._lock = threading.Lock()  # the periodic pass and the final one never write at once
 
     def _load_index(self) -> dict[str, str]:
-        index = self.folder / "objects.json"
-        return json.loads(index.read_text()) if index.exists() else {}
+        """Key -> ETag of the objects saved: ``objects.log`` replayed (one ``[key, etag]`` line per
+        change, etag "" for a deletion), after ``objects.json`` of older data dirs."""
+        old, log = self.folder / "objects.json", self.folder / "objects.log"
+        etags: dict[str, str] = json.loads(old.read_text()) if old.exists() else {}
+        if log.exists():
+            for line in log.read_text().splitlines():
+                with contextlib.suppress(ValueError):
+                    key, etag = json.loads(line)
+                    if etag:
+                        etags[key] = etag
+                    else:
+                        etags.pop(key, None)
+        return etags
 
     def run(self) -> None:
         while not self.stop_event.wait(self.interval):
@@ -68,8 +84,13 @@ class Snapshotter(threading.Thread):
         """One pass; False (and ``last_error``) when it could not finish."""
         with self._lock:
             try:
+                kept = kept_item_store()
+                backend = _in_process_backend("dynamodb", self.region) if kept else None
                 for logical, table in self.tables.items():
-                    self.saved[logical] = self._save_table(logical, table)
+                    if kept is not None and backend is not None and table in backend.tables:
+                        self.saved[logical] = kept.table_count(backend.tables[table])  # on disk already
+                    else:
+                        self.saved[logical] = self._save_table(logical, table)
                 if self.objects_ready.is_set():  # before, the bucket is still being filled back
                     self.saved["objects"] = self._save_objects()
                 self.last_error = None
@@ -113,20 +134,56 @@ class Snapshotter(threading.Thread):
         return sum(len(lines) for lines in shards.values())
 
     def _save_objects(self) -> int:
-        s3 = client("s3")
-        seen: dict[str, str] = {}
+        """Copies the objects added or changed since the last pass and drops the deleted ones; the
+        index grows by one log line per change, so a pass costs the changes plus one listing."""
+        listing = self._listing()
+        changed = [key for key, etag in listing.items() if self._etags.get(key) != etag]
+        gone = [key for key in self._etags if key not in listing]
+        for key in changed:
+            body = self._body(key)
+            if body is None:  # deleted since the listing: the next pass sees it gone
+                listing.pop(key)
+                continue
+            _atomic_write(self.folder / "objects" / key, body)
+        for key in gone:
+            (self.folder / "objects" / key).unlink(missing_ok=True)
+        lines = [json.dumps([key, listing[key]]) for key in changed if key in listing]
+        lines += [json.dumps([key, ""]) for key in gone]
+        self._etags = listing
+        self._log_index(lines)
+        return len(listing)
+
+    def _listing(self) -> dict[str, str]:
+        backend = _in_process_backend("s3", self.region)
+        if backend is not None:  # the embedded stack: no HTTP listing of a week of keys every pass
+            bucket = backend.get_bucket(self.bucket)
+            return {
+                name: key.etag for name, key in bucket.keys.items() if getattr(key, "etag", None) is not None
+            }
+        s3, seen = client("s3"), {}
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
             for entry in page.get("Contents", []):
-                key, etag = entry["Key"], entry["ETag"]
-                seen[key] = etag
-                if self._etags.get(key) != etag:
-                    body = s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-                    _atomic_write(self.folder / "objects" / key, body)
-        for key in set(self._etags) - set(seen):
-            (self.folder / "objects" / key).unlink(missing_ok=True)
-        self._etags = seen
-        _atomic_write(self.folder / "objects.json", json.dumps(seen).encode())
-        return len(seen)
+                seen[entry["Key"]] = entry["ETag"]
+        return seen
+
+    def _body(self, key: str) -> bytes | None:
+        s3 = client("s3")
+        try:
+            return bytes(s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+        except s3.exceptions.NoSuchKey:
+            return None
+
+    def _log_index(self, lines: list[str]) -> None:
+        log = self.folder / "objects.log"
+        if self._logged > 2 * len(self._etags) + 1000 or not log.exists():  # compact: live keys only
+            whole = [json.dumps([key, etag]) for key, etag in self._etags.items()]
+            _atomic_write(log, ("\n".join(whole) + "\n").encode() if whole else b"")
+            (self.folder / "objects.json").unlink(missing_ok=True)
+            self._logged = len(whole)
+        elif lines:
+            with log.open("a") as file:
+                file.write("\n".join(lines) + "\n")
+            self._logged += len(lines)
 
 
 def _in_process_backend(service: str, region: str) -> Any:
@@ -178,15 +235,31 @@ def _one_transaction() -> Iterator[None]:
         yield
 
 
+def kept_item_store() -> Any:
+    """The emulator's item file when it outlives the process (``item_store.ItemStore(keep=True)``):
+    then it is the tables' snapshot, and table files are neither written nor read."""
+    from framewatch.embedded import moto_hooks
+
+    store = moto_hooks.active_item_store()
+    return store if store is not None and store.keep else None
+
+
 def restore(folder: Path, tables: dict[str, str], region: str = "us-east-1") -> dict[str, int]:
-    """Put a snapshot's table items back, leaving out expired ones; returns the count per table."""
+    """Put a snapshot's table items back, leaving out expired ones; returns the count per table.
+
+    With a kept item file the tables found their items when they were created: they are counted,
+    and table files of an older data dir are put back once (into the file) and removed."""
     counts: dict[str, int] = {}
     now = int(time.time())
     backend = _in_process_backend("dynamodb", region)
+    kept = kept_item_store()
     for logical, table in tables.items():
         paths = sorted((folder / "tables" / logical).glob("*.jsonl"))
         paths += [p for p in [folder / "tables" / f"{logical}.jsonl"] if p.exists()]  # one-file layout
-        if not paths:
+        found = kept.table_count(backend.tables[table]) if kept and backend and table in backend.tables else 0
+        if found or not paths:
+            if found:
+                counts[logical] = found
             continue
         items = [json.loads(line) for p in paths for line in p.read_text().splitlines() if line.strip()]
         live = [i for i in items if int(i.get("expires_at", {}).get("N", now + 1)) > now]
@@ -197,6 +270,8 @@ def restore(folder: Path, tables: dict[str, str], region: str = "us-east-1") -> 
         else:
             _batch_write(table, live)
         counts[logical] = len(live)
+    if kept is not None:
+        shutil.rmtree(folder / "tables", ignore_errors=True)  # now in the kept file
     return counts
 
 

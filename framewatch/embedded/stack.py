@@ -195,7 +195,10 @@ class EmbeddedStack:
         # Object bodies and stream records on disk, not in this process (bounded by retention).
         emulator_storage.install(self.data_dir / "emulator")
         # DynamoDB items in SQLite beside them (tables kept for a week would not fit in memory).
-        self.item_store = item_store.ItemStore(self.data_dir / "emulator" / "dynamodb.sqlite3")
+        # With snapshots on (`up`) the file outlives the process: it is the tables' snapshot.
+        keep = bool(self.options.snapshot_interval)
+        folder = self.data_dir / ("snapshot" if keep else "emulator")
+        self.item_store = item_store.ItemStore(folder / "dynamodb.sqlite3", keep=keep)
         moto_hooks.install_item_store(self.item_store)
         # moto's list of every model instance it ever created holds them weakly (see moto_hooks).
         moto_hooks.install_untracked_models()
@@ -343,7 +346,9 @@ class EmbeddedStack:
         started = time.monotonic()
         self.restored = snapshot.restore(folder, tables, self.options.region)
         self.restore_seconds = time.monotonic() - started
-        self.snapshotter = snapshot.Snapshotter(folder, tables, self.media_bucket, interval)
+        self.snapshotter = snapshot.Snapshotter(
+            folder, tables, self.media_bucket, interval, self.options.region
+        )
         self.snapshotter.objects_ready.clear()  # images come back in the background, newest first
 
         def restore_objects() -> None:

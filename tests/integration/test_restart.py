@@ -68,6 +68,10 @@ def test_data_survives_a_restart_and_enrollment_is_not_replayed(
     # The stop ended every Lambda worker: no process of the first stack lives on beside the second.
     assert [pid for pid in workers if Path(f"/proc/{pid}").exists()] == []
 
+    # The tables' snapshot is the kept item file (no table files to scan and write every pass).
+    snapshot = tmp_path / "data" / "snapshot"
+    assert (snapshot / "dynamodb.sqlite3").is_file() and not (snapshot / "tables").exists()
+
     with EmbeddedStack(options) as second:
         assert second.restored["FramesTable"] == 2
         assert [f.frame_key for f in report.frames(second.resource("FramesTable"))] == frames_before

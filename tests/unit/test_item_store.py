@@ -266,3 +266,63 @@ def test_the_start_up_check_covers_the_item_store_hooks() -> None:
         "(self, hash_key, limit), expected (" + ", ".join(TABLE_QUERY.parameters or ()) + ")"
     )
     assert "\n" not in problem
+
+
+def test_a_kept_file_gives_a_table_created_again_its_items_back(tmp_path: Path) -> None:
+    """``framewatch up``: the next process creates the same table and finds every item, index
+    included; a table with other key attributes under the same name does not see them."""
+    path = tmp_path / "kept.sqlite3"
+    item = {
+        "camera_id": {"S": "door"},
+        "frame_key": {"S": "2026-11-28T10:00:00.000Z#f1"},
+        "day": {"S": "2026-11-28"},
+    }
+
+    def run(check: Callable[[Any], None]) -> None:
+        store = ItemStore(path, keep=True)
+        moto_hooks.install_item_store(store)
+        try:
+            with mock_aws():
+                check(boto3.client("dynamodb", region_name=REGION))
+        finally:
+            moto_hooks.install_item_store(None)
+            store.close()
+
+    def first(dynamodb: Any) -> None:
+        _create(dynamodb)
+        dynamodb.put_item(TableName="frames", Item=item)
+
+    def second(dynamodb: Any) -> None:
+        _create(dynamodb)
+        assert dynamodb.scan(TableName="frames")["Items"] == [item]
+        by_day = dynamodb.query(
+            TableName="frames",
+            IndexName="ByDay",
+            KeyConditionExpression="#d = :d",
+            ExpressionAttributeNames={"#d": "day"},
+            ExpressionAttributeValues={":d": {"S": "2026-11-28"}},
+        )
+        assert by_day["Items"] == [item]
+
+    def other_keys(dynamodb: Any) -> None:
+        dynamodb.create_table(
+            TableName="frames",
+            KeySchema=[{"AttributeName": "frame_id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "frame_id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        assert dynamodb.scan(TableName="frames")["Items"] == []
+
+    run(first)
+    run(second)
+    run(other_keys)
+    run(second)  # still there for the table it belongs to
+
+    def deleted(dynamodb: Any) -> None:
+        _create(dynamodb)
+        for name in ("frames", "frames-people"):
+            dynamodb.delete_table(TableName=name)
+        _create(dynamodb)
+        assert dynamodb.scan(TableName="frames")["Items"] == []
+
+    run(deleted)
