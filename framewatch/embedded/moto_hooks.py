@@ -129,20 +129,7 @@ def mismatch(version: str, lookup: Callable[[Symbol], Any] = _lookup) -> str | N
             f"moto {version} is installed but the embedded stack's hooks are written for moto "
             f"{MOTO_VERSION} (install with -c constraints.txt)"
         )
-    for symbol in SYMBOLS:
-        try:
-            found = lookup(symbol)
-        except (ImportError, AttributeError):
-            return f"moto {version} has no {symbol.qualified}, which the embedded stack replaces or calls"
-        if symbol.parameters is None:
-            continue
-        parameters = tuple(inspect.signature(found).parameters)
-        if parameters != symbol.parameters:
-            return (
-                f"moto {version} changed {symbol.qualified}: parameters ({', '.join(parameters)}), "
-                f"expected ({', '.join(symbol.parameters)})"
-            )
-    return None
+    return _check_symbols(version, SYMBOLS, lookup)
 
 
 def check() -> None:
