@@ -28,6 +28,7 @@ from framewatch.aws.clients import client
 
 MAX_RECORDS_AHEAD = 200  # records read but not yet done, per shard
 POLL_SECONDS = 0.1  # an idle shard is asked again this often (in-memory emulator: no 5/s limit)
+BUSY_LANE_SECONDS = 0.01  # records wait for their lane's queued batch to start: look again soon
 # An Express execution ends within five minutes on AWS (the Pipe's synchronous call with it); a workflow's
 # own TimeoutSeconds may make that shorter. Past it, an emulated execution that never ends is stopped.
 EXPRESS_MAX_SECONDS = 300.0
@@ -247,9 +248,33 @@ class LocalPipe:
             worker.start()
         pending: list[list[dict[str, Any]]] = [[] for _ in lanes]
         first_at = [0.0 for _ in lanes]
+
+        def dispatch() -> bool:
+            """Hand batches to lanes; True while a partial batch waits for its lane's queue."""
+            waiting = False
+            for lane, records in enumerate(pending):
+                while len(records) >= self.batch_size:
+                    lanes[lane].put(records[: self.batch_size])
+                    del records[: self.batch_size]
+                    first_at[lane] = time.monotonic()
+                # A partial batch goes only when nothing waits in its lane: the records that arrive
+                # while a batch runs form the next one, as Pipes batches a busy shard, instead of a
+                # queue of one-record batches that each pay a whole execution (latency grew with it).
+                if records and time.monotonic() - first_at[lane] >= self.window:
+                    if lanes[lane].empty():
+                        lanes[lane].put(list(records))
+                        records.clear()
+                    else:
+                        waiting = True
+            return waiting
+
+        read_at = 0.0
         while not self._stop.is_set():
             if progress.outstanding() >= MAX_RECORDS_AHEAD:
                 self._stop.wait(0.02)  # the lanes are behind: do not read further ahead of them
+                continue
+            if time.monotonic() - read_at < POLL_SECONDS and dispatch():
+                self._stop.wait(BUSY_LANE_SECONDS)  # a lane's batch is about to start: hand on soon
                 continue
             try:
                 response = kinesis.get_records(ShardIterator=iterator, Limit=self.batch_size)
@@ -258,6 +283,7 @@ class LocalPipe:
                 time.sleep(1.0)
                 iterator = self._iterator(shard_id)
                 continue
+            read_at = time.monotonic()
             iterator = response["NextShardIterator"]
             progress.add([r["SequenceNumber"] for r in response["Records"]])
             for record in response["Records"]:
@@ -265,15 +291,9 @@ class LocalPipe:
                 if not pending[lane]:
                     first_at[lane] = time.monotonic()
                 pending[lane].append(record)
-            for lane, records in enumerate(pending):
-                while len(records) >= self.batch_size:
-                    lanes[lane].put(records[: self.batch_size])
-                    del records[: self.batch_size]
-                    first_at[lane] = time.monotonic()
-                if records and time.monotonic() - first_at[lane] >= self.window:
-                    lanes[lane].put(list(records))
-                    records.clear()
-            if not response["Records"]:
+            if dispatch():
+                self._stop.wait(BUSY_LANE_SECONDS)
+            elif not response["Records"]:
                 self._stop.wait(POLL_SECONDS)
 
     def _run_lane(

@@ -1,11 +1,17 @@
-"""Keeps the embedded stack's data across restarts, through the AWS APIs (not emulator internals).
+"""Keeps the embedded stack's data across restarts.
 
-Every few seconds the snapshotter scans the stack's tables into JSON-lines files and mirrors the media
-bucket's objects into a folder, each written atomically. At start, after the template is deployed
-and before the pipe runs, the restorer writes them back with BatchWriteItem and PutObject, leaving out
-items whose TTL has passed (frames beyond retention). The EventBridge rules are disabled while objects
-are put back, so a restored enrollment photo does not enrol its face a second time. Face collections
-persist on their own in the vision service's data dir. A crash loses at most one interval.
+Tables: under ``framewatch up`` the emulator keeps its DynamoDB items in a SQLite file that outlives
+the process (``item_store``, ``keep=True``); that file is the tables' snapshot, so nothing is scanned
+or written here. Without it (an emulator in another process) the snapshotter scans each table into
+JSON-lines files, one per day, written only when changed, and ``restore`` puts them back with
+BatchWriteItem; a kept item file takes such files in once (an older data dir) and removes them.
+
+Objects: every few seconds the objects added or changed since the last pass are copied into a folder
+(the listing comes from the in-process emulator when there is one, so a pass costs the changes, not
+the bucket) and an append-only index records their ETags. At start they are put back in the
+background, newest first, with no EventBridge event, so a restored enrollment photo does not enrol
+its face a second time. Face collections persist on their own in the vision service's data dir. A
+crash loses at most one interval of objects.
 """
 
 from __future__ import annotations
