@@ -40,6 +40,14 @@ def register(subparsers: Any) -> None:
         help="threads per call for the models (onnxruntime and OpenCV; default 2). Under concurrent "
         "load 1 gives more frames per second: calls then run side by side instead of contending",
     )
+    serve.add_argument(
+        "--model-slots",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="model calls that run at once; more wait their turn (default: cores / --threads). "
+        "Each slot holds its own model buffers, so this also bounds the service's memory",
+    )
     serve.set_defaults(func=run_serve)
 
 
@@ -60,7 +68,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from framewatch.vision.server import build_service, make_server
 
     cv2.setNumThreads(args.threads)
-    service = build_service(args.data_dir, args.labels_model, args.threads)
+    service = build_service(args.data_dir, args.labels_model, args.threads, args.model_slots)
     try:
         server = make_server(
             args.host, args.port, args.data_dir, max_concurrency=args.max_concurrency, service=service

@@ -86,8 +86,8 @@ class FaceEngine:
     """Detect and embed faces from any thread.
 
     OpenCV's face objects are not thread safe and take ~0.5 s to load, so loaded pairs are kept
-    in a pool: a call borrows one, and a new pair is loaded only when all are busy (the pool
-    grows to the peak concurrency, not to the number of connections served).
+    in a pool: a call borrows one, and a new pair is loaded only when all are busy. The pool grows
+    to the peak number of concurrent calls, which ``RekognitionService`` bounds by its model slots.
     """
 
     def __init__(self, folder: Path | None = None, min_score: float = DETECT_MIN_SCORE) -> None:

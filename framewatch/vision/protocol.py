@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import os
 import re
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +38,8 @@ _EXTERNAL_IMAGE_ID = re.compile(r"^[a-zA-Z0-9_.\-:]{1,255}$")
 _FACE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _LANDMARKS = ("eyeLeft", "eyeRight", "nose", "mouthLeft", "mouthRight")  # YuNet's order
 MAX_FACE_DETAILS = 100
+# The operations that run a model (and decode an image); the rest only read or write the store.
+MODEL_OPERATIONS = frozenset({"DetectLabels", "DetectFaces", "IndexFaces", "SearchFacesByImage"})
 
 # QualityFilter -> (smallest face side in px, lowest detector score, strict checks).
 _QUALITY_FILTERS: dict[str, tuple[float, float, bool] | None] = {
@@ -44,6 +49,11 @@ _QUALITY_FILTERS: dict[str, tuple[float, float, bool] | None] = {
     "MEDIUM": (24, 0.7, False),
     "HIGH": (40, 0.85, True),
 }
+
+
+def default_model_slots(threads_per_call: int = 1) -> int:
+    """One model call per core this process may use, each running ``threads_per_call`` threads."""
+    return max(1, len(os.sched_getaffinity(0)) // threads_per_call)
 
 
 @dataclass(frozen=True)
@@ -204,10 +214,17 @@ def _unindexed_reasons(face: Face, pixels: np.ndarray, level: str) -> list[str]:
 class RekognitionService:
     """The operations this service implements, keyed by their Rekognition names."""
 
-    def __init__(self, store: Faces, faces: FaceEngine, detector: Detector) -> None:
+    def __init__(
+        self, store: Faces, faces: FaceEngine, detector: Detector, model_slots: int | None = None
+    ) -> None:
         self.store = store
         self.faces = faces
         self.detector = detector
+        # Calls that run a model wait for a slot instead of all running at once: past one call per
+        # core they only contend, and each concurrent call holds its own model buffers (~80 MB for a
+        # face pair plus the detector's), so memory would follow the peak number of callers.
+        self.model_slots = model_slots or default_model_slots()
+        self._slots = threading.BoundedSemaphore(self.model_slots)
         self.operations: dict[str, Callable[[dict[str, Any], RequestContext], dict[str, Any]]] = {
             "DetectLabels": self.detect_labels,
             "DetectFaces": self.detect_faces,
@@ -231,7 +248,8 @@ class RekognitionService:
                 f"operation {operation} is not supported here; "
                 f"supported: {', '.join(sorted(self.operations))}"
             )
-        return handler(params, context or RequestContext())
+        with self._slots if operation in MODEL_OPERATIONS else contextlib.nullcontext():
+            return handler(params, context or RequestContext())
 
     # -- labels -----------------------------------------------------------------------------
     def detect_labels(self, params: dict[str, Any], context: RequestContext) -> dict[str, Any]:

@@ -22,6 +22,8 @@ How it differs from AWS, on purpose:
   ``FaceMatchThreshold`` (see ``faces.similarity``).
 - ``--max-concurrency N``: a request arriving while N Rekognition calls run fails at once with
   ``ProvisionedThroughputExceededException``, as an over-limit AWS account does.
+- Model calls run at most ``--model-slots`` at once (default: one per core); the rest wait, so
+  the memory of per-call model buffers is bounded by the slots, not by the number of callers.
 
 Admin endpoints (not part of Rekognition; for tests of retry and catch paths):
 
@@ -220,14 +222,23 @@ class VisionRequestHandler(BaseHTTPRequestHandler):
 
 
 def build_service(
-    data_dir: str | Path, labels_model: str | Path | None = None, threads: int = 2
+    data_dir: str | Path,
+    labels_model: str | Path | None = None,
+    threads: int = 2,
+    model_slots: int | None = None,
 ) -> RekognitionService:
     """Load the models and open the store (the slow part of starting up)."""
     from framewatch.vision.collections import FaceStore
     from framewatch.vision.detectors import load_detector
     from framewatch.vision.faces import FaceEngine
+    from framewatch.vision.protocol import default_model_slots
 
-    return RekognitionService(FaceStore(data_dir), FaceEngine(), load_detector(labels_model, threads))
+    return RekognitionService(
+        FaceStore(data_dir),
+        FaceEngine(),
+        load_detector(labels_model, threads),
+        model_slots or default_model_slots(threads),
+    )
 
 
 def make_server(
