@@ -8,83 +8,36 @@ Rekognition's shape.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
-from framewatch.api.local_server import LambdaContext
 from framewatch.aws import clients
-from framewatch.embedded.deployer import Deployed, Deployer
-from framewatch.embedded.template import local_path, translate
-from framewatch.settings import PipelineSettings, forget_settings
-from framewatch.vision.server import serve_in_thread
+from framewatch.embedded.deployer import Deployed
 
 from ..support.frames import ClipFrames
+from ..support.handlers import deployed_stack, event, handler_invoker
 
-EVENTS = Path(__file__).parents[1] / "events"
-# Every variable any function reads: each handler starts with none of them but its own.
-FRAMEWATCH_VARIABLES = {name.upper() for name in PipelineSettings.model_fields} | {"FRAMES_TABLE"}
 BUNDLED = ("BundledDetectObjectsFunction", "BundledIdentifyFacesFunction", "BundledEnrollFunction")
-
-
-def event(name: str) -> Any:
-    return json.loads((EVENTS / name).read_text())
 
 
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Deployed, str]]:
-    patch = pytest.MonkeyPatch()
-    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", *FRAMEWATCH_VARIABLES):
-        patch.delenv(key, raising=False)
-    patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     # The stack still creates its Rekognition collection (moto has none): the vision service serves
-    # that during the deploy only, then stops, so a bundled handler calling Rekognition would fail.
-    vision = serve_in_thread("127.0.0.1", 0, tmp_path_factory.mktemp("vision"))
-    patch.setenv("AWS_ENDPOINT_URL_REKOGNITION", vision.url)
-    clients.reset()
-    with mock_aws():
-        stack = Deployer(translate(), "fwb", "us-east-1", {"DetectorBackend": "bundled"}).deploy()
-        vision.stop()
-        clients.reset()
+    # that during the deploy only, so a bundled handler calling Rekognition would fail.
+    vision_dir = tmp_path_factory.mktemp("vision")
+    with deployed_stack(
+        vision_dir, "fwb", {"DetectorBackend": "bundled"}, vision_during_deploy_only=True
+    ) as stack:
         yield stack, stack.refs["MediaBucket"]
-    clients.reset()
-    forget_settings()
-    patch.undo()
 
 
 @pytest.fixture
 def invoke(deployed: tuple[Deployed, str], monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Any], Any]:
     """Calls a bundled function's handler as Lambda would, in the environment the template gives it."""
-    stack, _ = deployed
-
-    def call(logical_id: str, payload: Any) -> Any:
-        [props] = [p for p in stack.functions.values() if p["LogicalId"] == logical_id]
-        for key in FRAMEWATCH_VARIABLES:
-            monkeypatch.delenv(key, raising=False)
-        for key, value in props.get("Environment", {}).get("Variables", {}).items():
-            monkeypatch.setenv(key, str(value))
-        monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-        forget_settings()
-        module_name, _, handler_name = props["Handler"].rpartition(".")
-        path = local_path(props["Code"]) / f"{module_name}.py"
-        spec = importlib.util.spec_from_file_location(f"handler_{uuid.uuid4().hex}", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        monkeypatch.setitem(sys.modules, spec.name, module)  # pydantic resolves annotations through it
-        spec.loader.exec_module(module)
-        context = LambdaContext(aws_request_id=str(uuid.uuid4()), function_name=props["FunctionName"])
-        return getattr(module, handler_name)(payload, context)
-
-    return call
+    return handler_invoker(deployed[0], monkeypatch)
 
 
 def test_the_bundled_functions_are_deployed_with_the_vision_layer_only(

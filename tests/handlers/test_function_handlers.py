@@ -7,88 +7,34 @@ function needs but is not given fails here, not on the first deploy.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
-from framewatch.api.local_server import LambdaContext
 from framewatch.aws import clients
-from framewatch.embedded.deployer import Deployed, Deployer
-from framewatch.embedded.template import local_path, translate
-from framewatch.settings import PipelineSettings, forget_settings
-from framewatch.vision.server import serve_in_thread
+from framewatch.embedded.deployer import Deployed
 
 from ..support.frames import ClipFrames
+from ..support.handlers import deployed_stack, event, handler_invoker
 
-EVENTS = Path(__file__).parents[1] / "events"
 WATCHLIST = "rules:\n  - name: vehicle\n    labels: [Vehicle]\n    min_confidence: 45\n"
-# Every variable any function reads: each handler starts with none of them but its own.
-FRAMEWATCH_VARIABLES = {name.upper() for name in PipelineSettings.model_fields} | {
-    "FRAMES_TABLE",
-    "URL_EXPIRY_SECONDS",
-    "EXECUTION_LOG_GROUP",
-    "API_KEY",
-}
-
-
-def event(name: str) -> Any:
-    return json.loads((EVENTS / name).read_text())
 
 
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Deployed, str]]:
-    patch = pytest.MonkeyPatch()
-    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", *FRAMEWATCH_VARIABLES):
-        patch.delenv(key, raising=False)
-    patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    vision = serve_in_thread("127.0.0.1", 0, tmp_path_factory.mktemp("vision"))
-    patch.setenv("AWS_ENDPOINT_URL_REKOGNITION", vision.url)
-    clients.reset()
-    with mock_aws():
-        stack = Deployer(translate(), "fwh", "us-east-1").deploy()
+    with deployed_stack(tmp_path_factory.mktemp("vision"), "fwh") as stack:
         bucket = stack.refs["MediaBucket"]
         clients.client("s3").put_object(Bucket=bucket, Key="config/watchlist.yaml", Body=WATCHLIST.encode())
         yield stack, bucket
-    vision.stop()
-    clients.reset()
-    forget_settings()
-    patch.undo()
 
 
 @pytest.fixture
 def invoke(deployed: tuple[Deployed, str], monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Any], Any]:
     """Calls a function's handler as Lambda would, in the environment the template gives it."""
-    stack, _ = deployed
-
-    def call(logical_id: str, payload: Any) -> Any:
-        [props] = [p for p in stack.functions.values() if p["LogicalId"] == logical_id]
-        for key in FRAMEWATCH_VARIABLES:
-            monkeypatch.delenv(key, raising=False)
-        for key, value in props.get("Environment", {}).get("Variables", {}).items():
-            monkeypatch.setenv(key, str(value))
-        monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-        forget_settings()  # a cold start
-        module_name, _, handler_name = props["Handler"].rpartition(".")
-        path = local_path(props["Code"]) / f"{module_name}.py"
-        spec = importlib.util.spec_from_file_location(f"handler_{uuid.uuid4().hex}", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        monkeypatch.setitem(sys.modules, spec.name, module)  # pydantic resolves annotations through it
-        spec.loader.exec_module(module)
-        context = LambdaContext(aws_request_id=str(uuid.uuid4()), function_name=props["FunctionName"])
-        return getattr(module, handler_name)(payload, context)
-
-    return call
+    return handler_invoker(deployed[0], monkeypatch)
 
 
 def s3_body(bucket: str, key: str) -> bytes:
