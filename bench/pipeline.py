@@ -219,7 +219,7 @@ def _stages(stack: EmbeddedStack) -> dict[str, float]:
             stages[key] = round(statistics.median(per_function[function]), 1)
     sfn = client("stepfunctions")
     spans: dict[str, list[float]] = defaultdict(list)
-    for arn in stack.pipes[0].stats.execution_arns[-5:]:
+    for arn in list(stack.pipes[0].stats.execution_arns)[-5:]:
         events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
         entered: dict[int, tuple[str, datetime]] = {}
         for event in events:

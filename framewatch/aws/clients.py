@@ -24,14 +24,25 @@ _S3 = _CONFIG.merge(Config(signature_version="s3v4"))
 _PER_SERVICE = {"rekognition": _NO_SDK_RETRY, "s3": _S3}
 
 
+_session: boto3.session.Session | None = None
+
+
 @cache
 def client(service: str) -> Any:
     """The process-wide client for ``service``; endpoints come from the environment only."""
-    with _lock:  # boto3's default session is not safe to use from several threads at once
+    global _session
+    with _lock:  # a boto3 session is not safe to use from several threads at once; its clients are
+        # One session for every client: each session loads the SDK's endpoint data (~7 MB) and the
+        # service models for itself, so a session per client cost that much memory per service.
+        if _session is None:
+            _session = boto3.session.Session()
         # The stubs type each service's client by its literal name; this cache serves every service.
-        return boto3.session.Session().client(service, config=_PER_SERVICE.get(service, _CONFIG))  # type: ignore[call-overload]
+        return _session.client(service, config=_PER_SERVICE.get(service, _CONFIG))  # type: ignore[call-overload]
 
 
 def reset() -> None:
-    """Forget cached clients (after the environment's endpoints change, e.g. in tests)."""
-    client.cache_clear()
+    """Forget cached clients (after the environment's endpoints or credentials change, e.g. in tests)."""
+    global _session
+    with _lock:
+        client.cache_clear()
+        _session = None

@@ -60,6 +60,7 @@ def execution_bound(definition: dict[str, Any]) -> float:
     return min(limit, EXPRESS_MAX_SECONDS) + GRACE_SECONDS
 
 
+RECENT_KEPT = 10_000  # execution ARNs, failures and batch times a pipe's stats keep
 RETRY_BASE_SECONDS = 0.5  # first retry of a failed batch after this, doubling up to 8 s
 
 
@@ -73,9 +74,10 @@ class PipeStats:
     batches_dead_lettered: int = 0
     batches_failed: int = 0  # attempts of a batch (or half of one) that failed and were retried or given up
     bisections: int = 0
-    execution_arns: list[str] = field(default_factory=list)
-    execution_failures: list[ExecutionFailure] = field(default_factory=list)
-    batch_seconds: list[float] = field(default_factory=list)
+    # The latest only: a pipe runs for weeks, and these are for reports and tests, not accounting.
+    execution_arns: deque[str] = field(default_factory=lambda: deque(maxlen=RECENT_KEPT))
+    execution_failures: deque[ExecutionFailure] = field(default_factory=lambda: deque(maxlen=RECENT_KEPT))
+    batch_seconds: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_KEPT))
 
 
 class Checkpoints:

@@ -5,9 +5,10 @@ bucket's lifecycle rules (``frames/`` after ``FrameRetentionDays``, ``claim-chec
 each table's TTL attribute (items whose ``expires_at`` passed), the log groups' ``RetentionInDays``
 (the execution history files, one per day). Two things have no API to expire them and live only in
 the emulator's memory: Kinesis records past the stream's retention period (24 h, as AWS keeps them)
-and the SNS sink queue's messages past their retention period (and CloudWatch data points older than
-3 hours, which Kinesis reports on every PutRecords); for those the sweep trims moto's own
-lists, guarded (an emulator without them is left alone and the sweep says so once).
+and the SNS sink queue's messages past their retention period, and the CloudWatch data points Kinesis
+reports on every PutRecords (rolled into one aggregate per minute, kept 15 days, as CloudWatch stores
+them); for those the sweep trims moto's own lists, guarded (an emulator without them is left alone
+and the sweep says so once).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from framewatch.embedded import emulator_storage
 
 LOG = logging.getLogger(__name__)
 SWEEP_SECONDS = 300.0
-METRIC_HOURS = 3  # AWS itself expires within hours to days; every 5 minutes bounds the growth
+METRIC_DAYS = 15  # how long CloudWatch keeps a metric's one-minute data points
 
 
 class RetentionSweeper(threading.Thread):
@@ -158,23 +159,54 @@ class RetentionSweeper(threading.Thread):
         return trimmed
 
     def _trim_metrics(self, now: datetime) -> int:
-        """Kinesis reports every PutRecords to CloudWatch (several data points each); CloudWatch keeps
-        points of a period under a minute for 3 hours, and so does the emulator now."""
+        """Kinesis reports every PutRecords to CloudWatch as raw data points (several per call, ~70 000
+        an hour at 5 fps). CloudWatch stores such standard-resolution metrics as one aggregate per
+        minute, kept 15 days; the emulator does the same here: the raw points of each past minute
+        become one statistic set (sum, min, max, count), which GetMetricStatistics reads unchanged."""
         try:
-            from moto.cloudwatch.models import cloudwatch_backends
+            from moto.cloudwatch.models import MetricAggregatedDatum, cloudwatch_backends
 
             backend = cloudwatch_backends["123456789012"][self.region]
-            points = backend.metric_data
+            points = list(backend.metric_data)
         except (ImportError, KeyError, AttributeError):
             return 0
-        cutoff = now - timedelta(hours=METRIC_HOURS)
+        this_minute = now.replace(second=0, microsecond=0)
+        expired_before = now - timedelta(days=METRIC_DAYS)
 
         def when(point: Any) -> datetime:
             stamp = getattr(point, "timestamp", None) or now
             return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)  # the emulator's are naive UTC
 
-        kept = [p for p in list(points) if when(p) >= cutoff]
-        backend.metric_data = kept  # one swap, as for the stream
+        kept: list[Any] = []
+        minutes: dict[tuple[Any, ...], list[float]] = {}
+        for point in points:
+            stamp = when(point)
+            if stamp < expired_before:
+                continue
+            if stamp >= this_minute or not hasattr(point, "value"):  # still filling, or already rolled
+                kept.append(point)
+                continue
+            dimensions = tuple((d.name, d.value) for d in point.dimensions)
+            minute = stamp.replace(second=0, microsecond=0)
+            key = (point.namespace, point.name, dimensions, point.unit, minute)
+            minutes.setdefault(key, []).append(float(point.value))
+        for (namespace, name, dimensions, unit, minute), values in minutes.items():
+            kept.append(
+                MetricAggregatedDatum(
+                    namespace=namespace,
+                    name=name,
+                    min_stat=min(values),
+                    max_stat=max(values),
+                    sample_count=float(len(values)),
+                    sum_stat=sum(values),
+                    dimensions=[{"Name": n, "Value": v} for n, v in dimensions],
+                    timestamp=minute.replace(tzinfo=None),
+                    unit=unit,
+                )
+            )
+        # One swap, as for the stream; points appended while this ran are carried over (one put in
+        # the instant between this read and the swap could be lost: a metric point, not a frame).
+        backend.metric_data = kept + backend.metric_data[len(points) :]
         return len(points) - len(kept)
 
     def _trim_sink(self, now: datetime) -> int:

@@ -142,7 +142,7 @@ def test_throttled_vision_is_absorbed_by_the_workflow_retry(
     ]
     put(stack, payloads, camera)
 
-    arns = stack.pipes[0].stats.execution_arns[executions:]
+    arns = list(stack.pipes[0].stats.execution_arns)[executions:]
     sfn = client("stepfunctions")
     history = [
         event
@@ -196,7 +196,7 @@ def test_throttled_ingest_write_is_retried_by_the_pipe_and_loses_nothing(
     with throttled_s3_puts(f"/frames/{camera}/", times=S3_THROTTLES) as throttle:
         put(stack, payloads, camera)
 
-    arns = pipe.stats.execution_arns[executions:]
+    arns = list(pipe.stats.execution_arns)[executions:]
     sfn = client("stepfunctions")
     analysed = Counter(
         frame["frame_id"]

@@ -118,7 +118,7 @@ def test_faces_are_looked_for_only_in_frames_where_a_person_was_found(stack, pip
 
     frames = frames_of(stack, "stairs")
     assert [any(label["name"] == "Person" for label in f.labels) for f in frames] == [False, True, False]
-    [arn] = stack.pipes[0].stats.execution_arns[executions_before:]
+    [arn] = list(stack.pipes[0].stats.execution_arns)[executions_before:]
     history = client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
     entered = Counter(
         e["stateEnteredEventDetails"]["name"] for e in history if e["type"].endswith("StateEntered")
