@@ -164,7 +164,7 @@ class RetentionSweeper(threading.Thread):
         minute, kept 15 days; the emulator does the same here: the raw points of each past minute
         become one statistic set (sum, min, max, count), which GetMetricStatistics reads unchanged."""
         try:
-            from moto.cloudwatch.models import MetricAggregatedDatum, cloudwatch_backends
+            from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum, cloudwatch_backends
 
             backend = cloudwatch_backends["123456789012"][self.region]
             points = list(backend.metric_data)
@@ -183,7 +183,7 @@ class RetentionSweeper(threading.Thread):
             stamp = when(point)
             if stamp < expired_before:
                 continue
-            if stamp >= this_minute or not hasattr(point, "value"):  # still filling, or already rolled
+            if stamp >= this_minute or not isinstance(point, MetricDatum):  # filling, or already rolled
                 kept.append(point)
                 continue
             dimensions = tuple((d.name, d.value) for d in point.dimensions)

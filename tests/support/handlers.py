@@ -56,7 +56,6 @@ def deployed_stack(
     patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     vision: ServerHandle | None = serve_in_thread("127.0.0.1", 0, vision_dir)
-    assert vision is not None
     patch.setenv("AWS_ENDPOINT_URL_REKOGNITION", vision.url)
     clients.reset()
     try:
