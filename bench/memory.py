@@ -3,7 +3,8 @@
 Frames from bikes.mp4 go through the stack in batches of 5 (as a 5 fps camera's batches would);
 RSS (this process: emulator, handlers, pipe) is read after a warm-up and again after ``--frames``
 more; the slope is MB per frame. ``--keep-executions`` leaves ended executions in the emulator, as
-before they went to the log group's files, for the before/after figure.
+before they went to the log group's files, for the before/after figure. ``--trace N`` also prints
+the N places (allocation tracebacks) whose live memory grew most over the measured frames.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 import gc
 import tempfile
 import time
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -51,7 +53,15 @@ def _send(stack: EmbeddedStack, jpegs: list[bytes], first: int, count: int, sent
     return sent
 
 
-def measure(frames: int, warmup: int, keep_executions: bool) -> dict[str, float]:
+def _top_growth(before: tracemalloc.Snapshot, frames: int, top: int) -> None:
+    after = tracemalloc.take_snapshot()
+    for stat in after.compare_to(before, "traceback")[:top]:
+        print(f"{stat.size_diff / frames:9.0f} B/frame {stat.count_diff / frames:7.2f} blocks/frame")
+        for line in stat.traceback.format()[-12:]:
+            print("    " + line)
+
+
+def measure(frames: int, warmup: int, keep_executions: bool, trace: int = 0) -> dict[str, float]:
     jpegs = list(clip_jpegs("bikes.mp4", quality=85).values())
     with tempfile.TemporaryDirectory() as folder:
         watchlist = Path(folder) / "watchlist.yaml"
@@ -65,11 +75,17 @@ def measure(frames: int, warmup: int, keep_executions: bool) -> dict[str, float]
             stack.execution_logs.forget(older_than=0)
             gc.collect()
             before = rss_mb()
+            if trace:
+                tracemalloc.start(12)
+                traced = tracemalloc.take_snapshot()
             sent = _send(stack, jpegs, warmup, frames, sent)
             time.sleep(1)  # the last execution's end reaches the log group
             stack.execution_logs.forget(older_than=0)
             gc.collect()
             after = rss_mb()
+            if trace:
+                _top_growth(traced, frames, trace)
+                tracemalloc.stop()
     return {
         "frames": frames,
         "rss_before_mb": round(before, 1),
@@ -83,8 +99,9 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--keep-executions", action="store_true")
+    parser.add_argument("--trace", type=int, default=0, metavar="N")
     args = parser.parse_args()
-    print(measure(args.frames, args.warmup, args.keep_executions), flush=True)
+    print(measure(args.frames, args.warmup, args.keep_executions, args.trace), flush=True)
 
 
 if __name__ == "__main__":

@@ -10,24 +10,25 @@ retention then bound the disk (``retention.py``), and memory per frame is a few 
 Two patches, both checked at install (moto 5.2.5): ``moto.s3.models`` gets a ``tempfile`` whose
 SpooledTemporaryFile is a file on disk opened per call (no descriptor held per object), and the
 Kinesis ``Record`` class stores ``data`` in hourly append-only segment files. Missing either leaves
-moto as it is, in memory.
+moto as it is, in memory. Under ``framewatch up`` the object bodies go to a folder that outlives the
+process, beside the object index (``key_store``): together they are the bucket's snapshot.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import tempfile
 import threading
 import time
 import types
+import uuid
 from pathlib import Path
 from typing import Any
 
 _root: Path | None = None
+_bodies: Path | None = None  # where object bodies go: under _root, or a kept folder
 _installed = False
-_counter = itertools.count()
 
 
 def spool_root() -> Path | None:
@@ -38,11 +39,17 @@ class DiskBody:
     """The part of SpooledTemporaryFile that moto's S3 keys use, kept in one file on disk."""
 
     def __init__(self, max_size: int = 0, *args: Any, **kwargs: Any) -> None:
-        assert _root is not None
-        folder = _root / "s3"
-        self.path = folder / f"{os.getpid()}-{next(_counter)}"
+        assert _bodies is not None
+        self.path = _bodies / uuid.uuid4().hex  # unique across restarts: kept bodies stay valid
         self.position = 0
         self.path.touch()
+
+    @classmethod
+    def at(cls, path: Path) -> DiskBody:
+        """The body already in ``path`` (a key rebuilt from the object index)."""
+        body = cls.__new__(cls)
+        body.path, body.position = path, 0
+        return body
 
     def seek(self, offset: int, whence: int = 0) -> int:
         size = self.path.stat().st_size if whence == 2 else 0
@@ -114,13 +121,16 @@ class _Segments:
 segments: _Segments | None = None
 
 
-def install(root: Path) -> bool:
-    """Put the emulator's bodies under ``root`` (emptied: a new emulator starts empty)."""
-    global _root, _installed, segments
+def install(root: Path, kept_bodies: Path | None = None) -> bool:
+    """Put the emulator's bodies under ``root`` (emptied: a new emulator starts empty); object bodies
+    in ``kept_bodies`` instead when given (not emptied: ``framewatch up``'s objects)."""
+    global _root, _bodies, _installed, segments
     shutil.rmtree(root, ignore_errors=True)
     (root / "s3").mkdir(parents=True)
     (root / "kinesis").mkdir(parents=True)
     _root = root
+    _bodies = kept_bodies or root / "s3"
+    _bodies.mkdir(parents=True, exist_ok=True)
     segments = _Segments(root / "kinesis")
     if _installed:
         return True

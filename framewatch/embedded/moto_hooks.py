@@ -85,6 +85,9 @@ UPDATE_ITEM = Symbol(
 BACKEND_FOR_HOST = Symbol(
     "moto.moto_server.werkzeug_app", "DomainDispatcherApplication.get_backend_for_host", ("self", "host")
 )
+SHARD_GET_RECORDS = Symbol("moto.kinesis.models", "Shard.get_records", ("self", "last_sequence_id", "limit"))
+SHARD_MIN_SEQUENCE = Symbol("moto.kinesis.models", "Shard.get_min_sequence_number", ("self",))
+SHARD_MAX_SEQUENCE = Symbol("moto.kinesis.models", "Shard.get_max_sequence_number", ("self",))
 
 SYMBOLS = (
     INVOKE_LAMBDA,
@@ -95,6 +98,9 @@ SYMBOLS = (
     JSON_PATH_PARSE,
     UPDATE_ITEM,
     BACKEND_FOR_HOST,
+    SHARD_GET_RECORDS,
+    SHARD_MIN_SEQUENCE,
+    SHARD_MAX_SEQUENCE,
     *(Symbol(module, "copy", None) for module in COPYING_MODULES),
     # Called by the replacements.
     Symbol("moto.events.models", "EventTemplateParser.parse", ("input_template", "input_paths_map", "event")),
@@ -149,6 +155,7 @@ def install(runtime: LocalLambdaRuntime, router: RuleRouter) -> None:
     _speed_up_interpreter()
     _atomic_updates()
     _speed_up_dispatch()
+    _speed_up_shards()
 
 
 def _replace(owner: Any, name: str, qualified: str, replacement: Any) -> None:
@@ -274,6 +281,47 @@ def _speed_up_dispatch() -> None:
         get_backend_for_host,
     )
     _dispatch_sped_up = True
+
+
+def _speed_up_shards() -> None:
+    """moto's Kinesis shard reads its records from the first on every call: each PutRecord lists
+    every record to find the last sequence number, and each GetRecords walks from the oldest record
+    to its iterator's. With the stream's 24 h retention at 5 fps that is 432 000 records per call,
+    and a CPU cost that grows all day. Sequence numbers are consecutive integers (a shard gives the
+    next one to each record; the retention trims the oldest): the first and last are the ends of
+    the ordered dict, and a read goes straight from its iterator's number to the next ``limit``."""
+    if SHARD_GET_RECORDS.qualified in _originals:
+        return
+    from moto.kinesis.models import Shard
+
+    def first_sequence(self: Any) -> int:
+        return next(iter(self.records), 0)
+
+    def last_sequence(self: Any) -> int:
+        return next(reversed(self.records), 0)
+
+    def get_records(self: Any, last_sequence_id: str, limit: int | None) -> tuple[list[Any], int, int]:
+        records = self.records
+        last = int(last_sequence_id)
+        results: list[Any] = []
+        behind = 0.0
+        newest = next(reversed(records), 0)
+        number = max(last + 1, next(iter(records), 0))
+        while number <= newest:
+            record = records.get(number)
+            number += 1
+            if record is None:  # a gap (a trimmed or re-sharded stretch)
+                continue
+            results.append(record)
+            last = record.sequence_number
+            behind = records[newest].created_at - record.created_at
+            if len(results) == limit:
+                break
+        return results, last, int(behind * 1000)
+
+    _replace(Shard, "get_min_sequence_number", SHARD_MIN_SEQUENCE.qualified, first_sequence)
+    _replace(Shard, "get_max_sequence_number", SHARD_MAX_SEQUENCE.qualified, last_sequence)
+    _replace(Shard, "get_records", SHARD_GET_RECORDS.qualified, get_records)
 
 
 def _speed_up_interpreter() -> None:
@@ -594,6 +642,180 @@ def _patch_tables() -> None:
 
     _replace(DynamoDBBackend, "delete_table", BACKEND_DELETE_TABLE.qualified, delete_table_hook)
     _tables_patched = True
+
+
+# ---------------------------------------------------------------- S3 object index on disk
+# ``key_store`` keeps each bucket's keys in SQLite; these are the moto internals it stands behind.
+_S3 = "moto.s3.models"
+BUCKET_INIT = Symbol(
+    _S3, "FakeBucket.__init__", ("self", "name", "account_id", "region_name", "bucket_namespace")
+)
+LIST_OBJECTS = Symbol(
+    _S3, "S3Backend.list_objects", ("self", "bucket", "prefix", "delimiter", "marker", "max_keys")
+)
+LIST_OBJECTS_V2 = Symbol(
+    _S3,
+    "S3Backend.list_objects_v2",
+    ("self", "bucket", "prefix", "delimiter", "continuation_token", "start_after", "max_keys"),
+)
+PUT_OBJECT_TAGGING = Symbol(_S3, "S3Backend.put_object_tagging", ("self", "key", "tags"))
+S3_RESET = Symbol(_S3, "S3Backend.reset", ("self",))
+KEY_STORE_SYMBOLS = (
+    BUCKET_INIT,
+    S3_RESET,
+    LIST_OBJECTS,
+    LIST_OBJECTS_V2,
+    PUT_OBJECT_TAGGING,
+    # Relied on by the store: a key deletes its body when disposed, and when collected.
+    Symbol(_S3, "FakeKey.dispose", ("self", "garbage")),
+    Symbol(_S3, "FakeKey.__del__", ("self",)),
+    Symbol(_S3, "FakeDeleteMarker", None),
+    Symbol("moto.s3.utils", "_VersionedKeyStore", None),
+)
+
+_key_store: Any = None  # the KeyStore new buckets keep their keys in; None: moto's own dict
+
+
+def active_key_store() -> Any:
+    """The KeyStore new buckets keep their keys in, or None."""
+    return _key_store
+
+
+def key_store_mismatch(version: str, lookup: Callable[[Symbol], Any] = _lookup) -> str | None:
+    """As :func:`mismatch`, for the S3 internals the key store stands behind; also checks that a new
+    moto bucket still keeps its keys in a ``_VersionedKeyStore`` assigned to ``FakeBucket.keys``."""
+    problem = _check_symbols(version, KEY_STORE_SYMBOLS, lookup)
+    if problem or lookup is not _lookup:
+        return problem
+    from moto.s3.models import FakeBucket
+    from moto.s3.utils import _VersionedKeyStore
+
+    if isinstance(FakeBucket.__dict__.get("keys"), property):  # already installed
+        return None
+    probe = FakeBucket("probe", "123456789012", "us-east-1")  # type: ignore[abstract]
+    if type(probe.__dict__.get("keys")) is not _VersionedKeyStore:
+        return (
+            f"moto {version} no longer keeps a bucket's keys in FakeBucket.keys, which the key store replaces"
+        )
+    return None
+
+
+def install_key_store(store: Any) -> None:
+    """Check moto, then keep the keys of every bucket created from now on in ``store`` (a
+    :class:`framewatch.embedded.key_store.KeyStore`; None: in memory again, as moto does)."""
+    global _key_store
+    import moto
+
+    problem = key_store_mismatch(moto.__version__)
+    if problem:
+        raise UserError(problem)
+    _key_store = store
+    _patch_buckets()
+
+
+def _patch_buckets() -> None:
+    if LIST_OBJECTS.qualified in _originals:
+        return
+    from moto.s3.models import FakeBucket, S3Backend
+
+    from framewatch.embedded.key_store import DiskKeys, listing
+
+    def get_keys(self: Any) -> Any:
+        return self.__dict__["keys"]
+
+    def set_keys(self: Any, value: Any) -> None:
+        # FakeBucket.__init__ assigns an empty _VersionedKeyStore: while a store is installed, the store.
+        if _key_store is not None and not isinstance(value, DiskKeys) and not value:
+            value = DiskKeys(_key_store, self)
+        self.__dict__["keys"] = value
+
+    FakeBucket.keys = property(get_keys, set_keys)  # type: ignore[assignment]
+
+    def listed(
+        bucket: Any, prefix: str | None, after: str | None, limit: int | None, call: Callable[[], Any]
+    ) -> Any:
+        """Run a listing with its page pushed down to the bucket's rows (see ``key_store``)."""
+        keys = bucket.__dict__.get("keys")
+        if not isinstance(keys, DiskKeys) or listing.keys is not None:  # the outer listing decides
+            return call()
+        listing.keys, listing.prefix, listing.after, listing.limit = keys, prefix or "", after, limit
+        try:
+            return call()
+        finally:
+            listing.keys, listing.prefix, listing.after, listing.limit = None, "", None, None
+
+    list_objects = _lookup(LIST_OBJECTS)
+
+    def list_objects_hook(
+        self: Any, bucket: Any, prefix: Any, delimiter: Any, marker: Any, max_keys: Any
+    ) -> Any:
+        after = (self._pagination_tokens.get(marker) or marker) if marker else None
+        # One more than the page: moto tells a truncated page by it. Folders collapse many keys.
+        limit = max_keys + 1 if max_keys is not None and not delimiter else None
+        return listed(
+            bucket,
+            prefix,
+            after,
+            limit,
+            lambda: list_objects(self, bucket, prefix, delimiter, marker, max_keys),
+        )
+
+    _replace(S3Backend, "list_objects", LIST_OBJECTS.qualified, list_objects_hook)
+
+    list_objects_v2 = _lookup(LIST_OBJECTS_V2)
+
+    def list_objects_v2_hook(
+        self: Any,
+        bucket: Any,
+        prefix: Any,
+        delimiter: Any,
+        continuation_token: Any,
+        start_after: Any,
+        max_keys: Any,
+    ) -> Any:
+        after = self._pagination_tokens.get(continuation_token) if continuation_token else start_after
+        limit = max_keys + 1 if max_keys is not None and not delimiter else None
+        return listed(
+            bucket,
+            prefix,
+            after or None,
+            limit,
+            lambda: list_objects_v2(
+                self, bucket, prefix, delimiter, continuation_token, start_after, max_keys
+            ),
+        )
+
+    _replace(S3Backend, "list_objects_v2", LIST_OBJECTS_V2.qualified, list_objects_v2_hook)
+
+    put_object_tagging = _lookup(PUT_OBJECT_TAGGING)
+
+    def put_object_tagging_hook(self: Any, key: Any, tags: Any) -> Any:
+        # PutObject tags every key, with no tags too: an empty entry per object (~250 bytes) in the
+        # backend's tag dict for the object's life. Without it the tags read back the same (none).
+        result = put_object_tagging(self, key, tags)
+        if not tags and not self.tagger.tags.get(key.arn, True):
+            self.tagger.tags.pop(key.arn, None)
+        return result
+
+    _replace(S3Backend, "put_object_tagging", PUT_OBJECT_TAGGING.qualified, put_object_tagging_hook)
+
+    reset = _lookup(S3_RESET)
+
+    def reset_hook(self: Any) -> None:
+        # moto's reset disposes every key it can reach, deleting its body: a kept index's objects
+        # are the next run's, so its buckets and its cache let go of them first; a bucket of a
+        # file emptied at every start drops its rows.
+        for bucket in list(self.buckets.values()):
+            keys = bucket.__dict__.get("keys")
+            if isinstance(keys, DiskKeys):
+                if keys.store.keep:
+                    keys.store.release()
+                else:
+                    keys.clear()
+                bucket.__dict__["keys"] = {}
+        reset(self)
+
+    _replace(S3Backend, "reset", S3_RESET.qualified, reset_hook)
 
 
 # ---------------------------------------------------------------- moto's list of every model instance

@@ -22,7 +22,7 @@ from typing import Any
 
 from framewatch.aws import logs
 from framewatch.aws.clients import client
-from framewatch.embedded import emulator_storage
+from framewatch.embedded import emulator_storage, key_store
 
 LOG = logging.getLogger(__name__)
 SWEEP_SECONDS = 300.0
@@ -90,8 +90,14 @@ class RetentionSweeper(threading.Thread):
                 continue
             prefix = (rule.get("Filter") or {}).get("Prefix", rule.get("Prefix", ""))
             cutoff = now - timedelta(days=int(days))
-            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
-            expired = [o["Key"] for p in pages for o in p.get("Contents", []) if o["LastModified"] < cutoff]
+            keys = key_store.bucket_keys(self.bucket)
+            if keys is not None:  # as S3's lifecycle engine: from its own index, not a week's listing
+                expired = keys.expired(prefix, cutoff.timestamp())
+            else:
+                pages = s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+                expired = [
+                    o["Key"] for p in pages for o in p.get("Contents", []) if o["LastModified"] < cutoff
+                ]
             for start in range(0, len(expired), 1000):
                 chunk = [{"Key": key} for key in expired[start : start + 1000]]
                 s3.delete_objects(Bucket=self.bucket, Delete={"Objects": chunk, "Quiet": True})

@@ -6,12 +6,14 @@ or written here. Without it (an emulator in another process) the snapshotter sca
 JSON-lines files, one per day, written only when changed, and ``restore`` puts them back with
 BatchWriteItem; a kept item file takes such files in once (an older data dir) and removes them.
 
-Objects: every few seconds the objects added or changed since the last pass are copied into a folder
-(the listing comes from the in-process emulator when there is one, so a pass costs the changes, not
-the bucket) and an append-only index records their ETags. At start they are put back in the
-background, newest first, with no EventBridge event, so a restored enrollment photo does not enrol
-its face a second time. Face collections persist on their own in the vision service's data dir. A
-crash loses at most one interval of objects.
+Objects: likewise, under ``framewatch up`` the emulator keeps its object index in a SQLite file and
+the bodies in a folder that both outlive the process (``key_store``): the bucket finds its objects
+when it is created again, and nothing is copied or listed here; objects of an older data dir are put
+back into it once. Without it the objects added or changed since the last pass are copied into a
+folder every few seconds and an append-only index records their ETags; at start they are put back
+in the background, newest first, with no EventBridge event, so a restored enrollment photo does not
+enrol its face a second time. Face collections persist on their own in the vision service's data
+dir. A crash loses at most one interval of objects.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ class Snapshotter(threading.Thread):
         self.objects_ready = threading.Event()
         self.objects_ready.set()
         self.last_error: str | None = None
-        self._etags: dict[str, str] = self._load_index()
+        # Key -> ETag of the objects copied; not needed (nor loaded) when the index itself is kept.
+        self._etags: dict[str, str] = {} if kept_key_store() else self._load_index()
         self._logged = 0  # lines in the index log, to know when to compact it
         self._digests: dict[str, str] = {}
         self._keys: dict[str, list[str]] = {}
@@ -84,20 +87,28 @@ class Snapshotter(threading.Thread):
     def stop(self, timeout: float = 30.0) -> None:
         self.stop_event.set()
         self.join(timeout)  # a pass under way finishes first (the next one writes nothing twice)
-        self.save()  # a clean stop keeps everything
+        self.save(final=True)  # a clean stop keeps everything
 
-    def save(self) -> bool:
-        """One pass; False (and ``last_error``) when it could not finish."""
+    def save(self, final: bool = False) -> bool:
+        """One pass; False (and ``last_error``) when it could not finish. What is kept in the
+        emulator's own files is on disk already: a pass writes back what moto changed in memory,
+        and only the last one counts it (counting a week of rows every few seconds is not free)."""
         with self._lock:
             try:
                 kept = kept_item_store()
                 backend = _in_process_backend("dynamodb", self.region) if kept else None
                 for logical, table in self.tables.items():
                     if kept is not None and backend is not None and table in backend.tables:
-                        self.saved[logical] = kept.table_count(backend.tables[table])  # on disk already
+                        if final:
+                            self.saved[logical] = kept.table_count(backend.tables[table])
                     else:
                         self.saved[logical] = self._save_table(logical, table)
-                if self.objects_ready.is_set():  # before, the bucket is still being filled back
+                keys = kept_key_store()
+                if keys is not None:
+                    keys.flush()
+                    if final:
+                        self.saved["objects"] = kept_object_count(self.bucket) or 0
+                elif self.objects_ready.is_set():  # before, the bucket is still being filled back
                     self.saved["objects"] = self._save_objects()
                 self.last_error = None
                 return True
@@ -250,6 +261,23 @@ def kept_item_store() -> Any:
     return store if store is not None and store.keep else None
 
 
+def kept_key_store() -> Any:
+    """The emulator's object index when it outlives the process (``key_store.KeyStore(keep=True)``):
+    then it and the kept bodies are the bucket's snapshot."""
+    from framewatch.embedded import moto_hooks
+
+    store = moto_hooks.active_key_store()
+    return store if store is not None and store.keep else None
+
+
+def kept_object_count(bucket: str) -> int | None:
+    """Objects the bucket holds in the kept object index; None when it has none (no kept index)."""
+    from framewatch.embedded.key_store import bucket_keys
+
+    keys = bucket_keys(bucket) if kept_key_store() else None
+    return len(keys) if keys is not None else None
+
+
 def restore(folder: Path, tables: dict[str, str], region: str = "us-east-1") -> dict[str, int]:
     """Put a snapshot's table items back, leaving out expired ones; returns the count per table.
 
@@ -293,8 +321,9 @@ def restore_objects(folder: Path, bucket: str, rules: list[str], region: str = "
     """Put the snapshot's objects back, newest first (what the UI shows first). No EventBridge event
     is sent for them, so a restored enrollment photo does not enrol its face a second time."""
     objects = folder / "objects"
-    if not objects.exists():
-        return 0
+    kept = kept_object_count(bucket)
+    if kept or not objects.exists():  # a kept index: the bucket found its objects when created
+        return kept or 0
     paths = [p for p in objects.rglob("*") if p.is_file() and not p.name.endswith(".part")]
     paths.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     backend = _in_process_backend("s3", region)
@@ -302,6 +331,10 @@ def restore_objects(folder: Path, bucket: str, rules: list[str], region: str = "
         for path in paths:
             key = path.relative_to(objects).as_posix()
             backend.put_object(bucket, key, path.read_bytes(), disable_notification=True)
+        if kept is not None:  # an older data dir's copies, now in the kept index
+            shutil.rmtree(objects, ignore_errors=True)
+            for index in ("objects.log", "objects.json"):
+                (folder / index).unlink(missing_ok=True)
         return len(paths)
     events, s3 = client("events"), client("s3")
     for rule in rules:  # through the API every PutObject is an event: turn the rules off meanwhile

@@ -22,6 +22,7 @@ from framewatch.embedded import (
     emulator_storage,
     execution_logs,
     item_store,
+    key_store,
     lambda_runtime,
     moto_hooks,
     retention,
@@ -148,6 +149,7 @@ class EmbeddedStack:
         self.execution_logs = execution_logs.ExecutionLogs(options.data_dir / "log-groups")
         self._moto: Any = None
         self.item_store: item_store.ItemStore | None = None
+        self.key_store: key_store.KeyStore | None = None
         self._vision: subprocess.Popen[str] | None = None
         self._saved_env: dict[str, str | None] = {}
 
@@ -192,12 +194,15 @@ class EmbeddedStack:
 
         for noisy in ("werkzeug", "moto", "botocore.credentials"):
             logging.getLogger(noisy).setLevel(logging.CRITICAL)
-        # Object bodies and stream records on disk, not in this process (bounded by retention).
-        emulator_storage.install(self.data_dir / "emulator")
-        # DynamoDB items in SQLite beside them (tables kept for a week would not fit in memory).
-        # With snapshots on (`up`) the file outlives the process: it is the tables' snapshot.
+        # With snapshots on (`up`) the object index, the bodies and the item file outlive the
+        # process: they are the bucket's and the tables' snapshot.
         keep = bool(self.options.snapshot_interval)
         folder = self.data_dir / ("snapshot" if keep else "emulator")
+        # Object bodies and stream records on disk, not in this process (bounded by retention).
+        emulator_storage.install(self.data_dir / "emulator", kept_bodies=folder / "s3" if keep else None)
+        # The object index and DynamoDB items in SQLite beside them (a week would not fit in memory).
+        self.key_store = key_store.KeyStore(folder / "s3.sqlite3", keep=keep)
+        moto_hooks.install_key_store(self.key_store)
         self.item_store = item_store.ItemStore(folder / "dynamodb.sqlite3", keep=keep)
         moto_hooks.install_item_store(self.item_store)
         # moto's list of every model instance it ever created holds them weakly (see moto_hooks).
@@ -539,6 +544,9 @@ class EmbeddedStack:
         if self.item_store is not None:
             moto_hooks.install_item_store(None)  # tables created from now on keep items in memory
             self.item_store.close()
+        if self.key_store is not None:
+            moto_hooks.install_key_store(None)  # likewise buckets and their keys
+            self.key_store.close()  # writes back the keys moto changed after it read them
         execution_logs.install(None)
         for key, value in self._saved_env.items():
             if value is None:

@@ -71,6 +71,8 @@ def test_data_survives_a_restart_and_enrollment_is_not_replayed(
     # The tables' snapshot is the kept item file (no table files to scan and write every pass).
     snapshot = tmp_path / "data" / "snapshot"
     assert (snapshot / "dynamodb.sqlite3").is_file() and not (snapshot / "tables").exists()
+    # Likewise the bucket's: the kept object index and bodies (no copies of every image).
+    assert (snapshot / "s3.sqlite3").is_file() and not (snapshot / "objects").exists()
 
     with EmbeddedStack(options) as second:
         assert second.restored["FramesTable"] == 2
@@ -88,6 +90,8 @@ def test_data_survives_a_restart_and_enrollment_is_not_replayed(
             "enroll/grace-hopper/a.jpg",
             *(f"frames/gate/{now:%Y/%m/%d}/{k.split('#')[1]}.jpg" for k in frames_before),
         }
+        photo = client("s3").get_object(Bucket=second.media_bucket, Key="enroll/grace-hopper/a.jpg")
+        assert photo["Body"].read() == face
         enrollments = client("stepfunctions").list_executions(
             stateMachineArn=second.resource("EnrollFaceStateMachine")
         )["executions"]

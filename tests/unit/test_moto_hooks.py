@@ -123,3 +123,35 @@ def test_a_failed_update_leaves_the_item_as_it_was() -> None:
         )
         item = dynamodb.get_item(TableName="people", Key={"person_id": {"S": "ada"}})["Item"]
         assert item == {"person_id": {"S": "ada"}, "status": {"S": "failed"}}
+
+
+def test_shard_reads_answer_as_moto_s_own_from_any_point() -> None:
+    """The O(1) ends and the direct read give what moto's walk from the oldest record gives, also
+    after the retention trimmed the oldest records."""
+    from collections import OrderedDict
+
+    from moto.kinesis.models import Shard
+
+    moto_hooks._speed_up_shards()
+    original = moto_hooks._originals
+    shard = Shard(0, 0, 2**128)
+    for n in range(300):
+        shard.put_record(f"cam{n % 3}", f"record {n}", "")
+    assert list(shard.records) == list(range(1, 301))  # numbered 1, 2, ... by the hooked put
+    shard.records = OrderedDict((seq, r) for seq, r in shard.records.items() if seq > 40)  # trimmed
+
+    def answers(get: Any, first: Any, last: Any) -> list[Any]:
+        found: list[Any] = [first(shard), last(shard)]
+        for after, limit in ((0, 10), (39, 5), (41, 1), (150, None), (295, 10), (300, 10), (500, 3)):
+            records, last_id, behind = get(shard, str(after), limit)
+            found.append(([r.sequence_number for r in records], last_id, behind))
+        return found
+
+    hooked = answers(Shard.get_records, Shard.get_min_sequence_number, Shard.get_max_sequence_number)
+    moto_s = answers(
+        original[moto_hooks.SHARD_GET_RECORDS.qualified],
+        original[moto_hooks.SHARD_MIN_SEQUENCE.qualified],
+        original[moto_hooks.SHARD_MAX_SEQUENCE.qualified],
+    )
+    assert hooked == moto_s
+    assert hooked[2][0] == list(range(41, 51))
