@@ -88,6 +88,7 @@ def _stop_on_signal() -> Any:
 
 def _up(args: argparse.Namespace) -> int:
     from capture import discovery
+    from framewatch.embedded import allocator
     from framewatch.embedded.retention import SWEEP_SECONDS
     from framewatch.embedded.stack import DEFAULT_WATCHLIST, EmbeddedStack, StackOptions
     from framewatch.embedded.template import TEMPLATE
@@ -104,6 +105,7 @@ def _up(args: argparse.Namespace) -> int:
         notify=lambda line: print(line, flush=True),
     )
     cameras = _camera_options(args.cameras) if args.cameras else None  # a bad file stops here
+    allocator.tune_for_long_running()  # before any thread: memory freed goes back (see allocator)
     stack = EmbeddedStack(options).start()
     supervisor = None
     try:
