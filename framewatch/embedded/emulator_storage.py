@@ -5,7 +5,8 @@ every frame was its JPEG, twice: moto keeps each S3 object's body in a SpooledTe
 up to 5 MB) and each Kinesis record's data (the base64 frame) in the shard's dict, both for as long as
 the retention says (7 days of frames, 24 h of records: gigabytes at 5 fps). Here both bodies go to
 files under the data dir and only their place stays in memory; the lifecycle rules and the stream's
-retention then bound the disk (``retention.py``), and memory per frame is a few hundred bytes.
+retention then bound the disk (``retention.py``), and memory per frame is a few hundred bytes
+(the S3 keys and Kinesis records themselves then went to disk too: ``key_store``, ``stream_store``).
 
 Two patches, both checked at install (moto 5.2.5): ``moto.s3.models`` gets a ``tempfile`` whose
 SpooledTemporaryFile is a file on disk opened per call (no descriptor held per object), and the

@@ -19,11 +19,13 @@ import json
 import sys
 import threading
 import types
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from framewatch.embedded import emulator_storage
 from framewatch.embedded.emulator_speedups import COPYING_MODULES, json_copy
 from framewatch.errors import UserError
 
@@ -294,15 +296,26 @@ def _speed_up_shards() -> None:
         return
     from moto.kinesis.models import Shard
 
+    from framewatch.embedded.stream_store import ShardRecords
+
     def first_sequence(self: Any) -> int:
-        return next(iter(self.records), 0)
+        records = self.records
+        return records.first_key() if isinstance(records, ShardRecords) else next(iter(records), 0)
 
     def last_sequence(self: Any) -> int:
-        return next(reversed(self.records), 0)
+        records = self.records
+        return records.last_key() if isinstance(records, ShardRecords) else next(reversed(records), 0)
 
     def get_records(self: Any, last_sequence_id: str, limit: int | None) -> tuple[list[Any], int, int]:
         records = self.records
         last = int(last_sequence_id)
+        if isinstance(records, ShardRecords):  # one query for the page (see stream_store)
+            page = records.read_from(max(last + 1, records.first_key()), limit)
+            if not page:
+                return [], last, 0
+            with records.store.lock:
+                newest = next(reversed(records.tail.values()), page[-1]).created_at
+            return page, page[-1].sequence_number, int((newest - page[-1].created_at) * 1000)
         results: list[Any] = []
         behind = 0.0
         newest = next(reversed(records), 0)
@@ -672,6 +685,87 @@ KEY_STORE_SYMBOLS = (
     Symbol(_S3, "FakeDeleteMarker", None),
     Symbol("moto.s3.utils", "_VersionedKeyStore", None),
 )
+
+SHARD_INIT = Symbol(
+    "moto.kinesis.models",
+    "Shard.__init__",
+    ("self", "shard_id", "starting_hash", "ending_hash", "parent", "adjacent_parent"),
+)
+STREAM_STORE_SYMBOLS = (
+    SHARD_INIT,
+    SHARD_GET_RECORDS,
+    SHARD_MIN_SEQUENCE,
+    SHARD_MAX_SEQUENCE,
+    # What a rebuilt record must answer (stream_store builds it without __init__).
+    Symbol("moto.kinesis.models", "Record.to_json", ("self",)),
+    Symbol("moto.kinesis.models", "Shard.put_record", ("self", "partition_key", "data", "explicit_hash_key")),
+)
+
+_stream_store: Any = None  # the StreamStore new shards keep their records in; None: moto's own dict
+
+
+def stream_store_mismatch(version: str, lookup: Callable[[Symbol], Any] = _lookup) -> str | None:
+    """As :func:`mismatch`, for the Kinesis internals the stream store stands behind; also checks
+    that a new moto shard keeps its records in an ordered dict assigned to ``Shard.records`` and that
+    a record has the attributes a rebuilt one is given."""
+    problem = _check_symbols(version, STREAM_STORE_SYMBOLS, lookup)
+    if problem or lookup is not _lookup:
+        return problem
+    from moto.kinesis.models import Record, Shard
+
+    if isinstance(Shard.__dict__.get("records"), property):  # already installed
+        return None
+    probe = Shard(0, 0, 1)
+    if type(probe.__dict__.get("records")) is not OrderedDict:
+        return f"moto {version} no longer keeps a shard's records in Shard.records (the stream store's place)"
+    if emulator_storage.segments is None:
+        return None  # the attribute check needs the data on disk (Record.data is then a property)
+    record = Record("key", "ZGF0YQ==", 1, "1")
+    expected = {
+        "partition_key",
+        "sequence_number",
+        "explicit_hash_key",
+        "created_at_datetime",
+        "created_at",
+        "_place",
+    }
+    if set(record.__dict__) != expected:
+        return (
+            f"moto {version}'s Kinesis Record has attributes {sorted(record.__dict__)},"
+            f" the stream store rebuilds {sorted(expected)}"
+        )
+    return None
+
+
+def install_stream_store(store: Any) -> None:
+    """Check moto, then keep the records of every shard created from now on in ``store`` (a
+    :class:`framewatch.embedded.stream_store.StreamStore`; None: in memory again, as moto does)."""
+    global _stream_store
+    import moto
+
+    problem = stream_store_mismatch(moto.__version__)
+    if problem:
+        raise UserError(problem)
+    _stream_store = store
+    if SHARD_INIT.qualified in _originals:
+        return
+    from moto.kinesis.models import Shard
+
+    from framewatch.embedded.stream_store import ShardRecords
+
+    def get_records(self: Any) -> Any:
+        return self.__dict__["records"]
+
+    def set_records(self: Any, value: Any) -> None:
+        # Shard.__init__ (and a reshard) assigns an empty ordered dict: while a store is installed, the store.
+        if _stream_store is not None and not isinstance(value, ShardRecords) and not value:
+            value = ShardRecords(_stream_store)
+        self.__dict__["records"] = value
+
+    _originals[SHARD_INIT.qualified] = Shard.__init__
+    Shard.records = property(get_records, set_records)  # type: ignore[assignment]
+    _speed_up_shards()
+
 
 _key_store: Any = None  # the KeyStore new buckets keep their keys in; None: moto's own dict
 

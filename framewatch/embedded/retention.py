@@ -23,6 +23,7 @@ from typing import Any
 from framewatch.aws import logs
 from framewatch.aws.clients import client
 from framewatch.embedded import emulator_storage, key_store
+from framewatch.embedded.stream_store import ShardRecords
 
 LOG = logging.getLogger(__name__)
 SWEEP_SECONDS = 300.0
@@ -156,6 +157,9 @@ class RetentionSweeper(threading.Thread):
         trimmed = 0
         for shard in shards:
             records = shard.records
+            if isinstance(records, ShardRecords):  # spilled to disk: deleted from its index
+                trimmed += records.drop_before(cutoff)
+                continue
             kept = OrderedDict((seq, r) for seq, r in list(records.items()) if r.created_at >= cutoff)
             if len(kept) != len(records):
                 trimmed += len(records) - len(kept)

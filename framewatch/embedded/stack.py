@@ -29,6 +29,7 @@ from framewatch.embedded import (
     rules,
     schedules,
     snapshot,
+    stream_store,
 )
 from framewatch.embedded.deployer import Deployed, Deployer
 from framewatch.embedded.pipe import LocalPipe
@@ -150,6 +151,7 @@ class EmbeddedStack:
         self._moto: Any = None
         self.item_store: item_store.ItemStore | None = None
         self.key_store: key_store.KeyStore | None = None
+        self.stream_store: stream_store.StreamStore | None = None
         self._vision: subprocess.Popen[str] | None = None
         self._saved_env: dict[str, str | None] = {}
 
@@ -205,6 +207,11 @@ class EmbeddedStack:
         moto_hooks.install_key_store(self.key_store)
         self.item_store = item_store.ItemStore(folder / "dynamodb.sqlite3", keep=keep)
         moto_hooks.install_item_store(self.item_store)
+        # Kinesis records past the newest few likewise (24 h of them would not either).
+        self.stream_store = stream_store.StreamStore(
+            self.data_dir / "emulator" / "kinesis" / "records.sqlite3"
+        )
+        moto_hooks.install_stream_store(self.stream_store)
         # moto's list of every model instance it ever created holds them weakly (see moto_hooks).
         moto_hooks.install_untracked_models()
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -547,6 +554,9 @@ class EmbeddedStack:
         if self.key_store is not None:
             moto_hooks.install_key_store(None)  # likewise buckets and their keys
             self.key_store.close()  # writes back the keys moto changed after it read them
+        if self.stream_store is not None:
+            moto_hooks.install_stream_store(None)
+            self.stream_store.close()
         execution_logs.install(None)
         for key, value in self._saved_env.items():
             if value is None:
