@@ -60,7 +60,7 @@ def execution_bound(definition: dict[str, Any]) -> float:
     return min(limit, EXPRESS_MAX_SECONDS) + GRACE_SECONDS
 
 
-RECENT_KEPT = 10_000  # execution ARNs, failures and batch times a pipe's stats keep
+RECENT_KEPT = 2_000  # execution ARNs, failures and batch times a pipe's stats keep (for reports, tests)
 RETRY_BASE_SECONDS = 0.5  # first retry of a failed batch after this, doubling up to 8 s
 
 
