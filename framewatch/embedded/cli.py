@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +107,6 @@ def _up(args: argparse.Namespace) -> int:
     cameras = _camera_options(args.cameras) if args.cameras else None  # a bad file stops here
     allocator.tune_for_long_running()  # before any thread: memory freed goes back (see allocator)
     stack = EmbeddedStack(options).start()
-    trimming = threading.Event()
-    allocator.keep_giving_back(trimming)  # free pages the arenas keep between live blocks (see allocator)
     supervisor = None
     try:
         for pipe in stack.pipes:  # a failed or timed-out execution is shown as it happens
@@ -163,7 +160,6 @@ def _up(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        trimming.set()
         discovery.remove(options.data_dir)
         if supervisor is not None:
             print("stopping: cameras…", flush=True)
