@@ -16,6 +16,8 @@ from framewatch.embedded import emulator_storage, key_store, moto_hooks
 from framewatch.embedded.key_store import DiskKeys, KeyStore, bucket_keys
 from framewatch.embedded.moto_hooks import LIST_OBJECTS_V2, Symbol, key_store_mismatch
 
+from ..support.memory import TRACE_DEPTH, grown_outside_imports
+
 REGION = "us-east-1"
 BUCKET = "media"
 
@@ -144,16 +146,16 @@ def test_keys_live_in_the_sqlite_file_and_bodies_stay_until_deleted(store: KeySt
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET)
-        tracemalloc.start()
+        tracemalloc.start(TRACE_DEPTH)
         try:
             for n in range(key_store.CACHE + 1):  # the cache of recent keys full: it stays that size
                 s3.put_object(Bucket=BUCKET, Key=f"frames/warm-up/{n}.jpg", Body=b"0")
             gc.collect()
-            before = tracemalloc.get_traced_memory()[0]
+            before = tracemalloc.take_snapshot()
             for n in range(1500):
                 s3.put_object(Bucket=BUCKET, Key=f"frames/cam/f{n:05d}.jpg", Body=b"jpeg" * 50)
             gc.collect()  # keys rebuilt and dropped must not take their bodies with them
-            grown = tracemalloc.get_traced_memory()[0] - before
+            grown = grown_outside_imports(before, tracemalloc.take_snapshot())
         finally:
             tracemalloc.stop()
         keys = bucket_keys(BUCKET)

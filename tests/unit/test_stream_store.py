@@ -18,6 +18,8 @@ from framewatch.embedded import emulator_storage, moto_hooks, stream_store
 from framewatch.embedded.moto_hooks import SHARD_INIT, Symbol, stream_store_mismatch
 from framewatch.embedded.stream_store import ShardRecords, StreamStore
 
+from ..support.memory import TRACE_DEPTH, grown_outside_imports
+
 REGION = "us-east-1"
 STREAM = "frames"
 
@@ -128,12 +130,12 @@ def test_memory_stays_flat_however_many_records(store: StreamStore) -> None:
         for n in range(2000):  # warm-up: the tail is full, SQLite's cache is sized
             shard.put_record("cam", f"frame {n}", "1" * 38)
         gc.collect()
-        tracemalloc.start()
-        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.start(TRACE_DEPTH)
+        before = tracemalloc.take_snapshot()
         for n in range(puts):
             shard.put_record("cam", f"frame {n}", "1" * 38)
         gc.collect()
-        grown = tracemalloc.get_traced_memory()[0] - before
+        grown = grown_outside_imports(before, tracemalloc.take_snapshot())
         tracemalloc.stop()
         return grown
 
