@@ -155,3 +155,31 @@ def test_shard_reads_answer_as_moto_s_own_from_any_point() -> None:
     )
     assert hooked == moto_s
     assert hooked[2][0] == list(range(41, 51))
+
+
+def test_the_workflow_s_sdk_tasks_reach_moto_in_this_process_not_over_http(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The clients the interpreter gets write to moto's backends directly: with the configured
+    endpoint pointing at a closed port (no server), a PutItem still lands and reads back."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens: HTTP would fail
+    moto_hooks._speed_up_interpreter()
+    dynamodb: Any = boto_client.boto_client_for("eu-west-1", "dynamodb")
+    assert dynamodb.meta.endpoint_url == "https://dynamodb.eu-west-1.amazonaws.com"
+    dynamodb.create_table(
+        TableName="in-process",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        dynamodb.put_item(TableName="in-process", Item={"id": {"S": "f1"}, "labels": {"N": "3"}})
+        table = dynamodb_backends["123456789012"]["eu-west-1"].get_table("in-process")
+        assert len(list(table.all_items())) == 1
+        item = dynamodb.get_item(TableName="in-process", Key={"id": {"S": "f1"}})["Item"]
+        assert item == {"id": {"S": "f1"}, "labels": {"N": "3"}}
+    finally:
+        dynamodb.delete_table(TableName="in-process")
