@@ -68,6 +68,11 @@ class StreamStore:
         with self.lock:
             return self._db.execute(sql, parameters).fetchall()
 
+    def delete(self, where: str, parameters: tuple[Any, ...]) -> int:
+        """Delete the rows ``where`` says; how many there were."""
+        with self.lock:
+            return self._db.execute(f"DELETE FROM records WHERE {where}", parameters).rowcount
+
     def insert(self, rows: list[tuple[Any, ...]]) -> None:
         with self.lock:
             self._db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -146,13 +151,8 @@ class ShardRecords(MutableMapping[int, Any]):
         with self.store.lock:
             dropped = 0
             if self.spilled:
-                dropped = self.store.execute(
-                    "SELECT count(*) FROM records WHERE shard = ? AND created < ?", (self.shard, cutoff)
-                )[0][0]
+                dropped = self.store.delete("shard = ? AND created < ?", (self.shard, cutoff))
                 if dropped:
-                    self.store.execute(
-                        "DELETE FROM records WHERE shard = ? AND created < ?", (self.shard, cutoff)
-                    )
                     self.spilled -= dropped
                     self._find_first_spilled()
             while self.tail and next(iter(self.tail.values())).created_at < cutoff:
@@ -197,11 +197,8 @@ class ShardRecords(MutableMapping[int, Any]):
             if number in self.tail:
                 del self.tail[number]
                 return
-            if not self.store.execute(
-                "SELECT 1 FROM records WHERE shard = ? AND seq = ?", (self.shard, number)
-            ):
+            if not self.store.delete("shard = ? AND seq = ?", (self.shard, number)):
                 raise KeyError(number)
-            self.store.execute("DELETE FROM records WHERE shard = ? AND seq = ?", (self.shard, number))
             self.spilled -= 1
             self._find_first_spilled()
 

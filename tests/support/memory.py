@@ -1,4 +1,4 @@
-"""Python memory that one piece of code keeps over a stretch of a test, as tracemalloc sees it."""
+"""Python memory kept over a stretch of a test, as tracemalloc sees it, without one-time imports."""
 
 from __future__ import annotations
 
@@ -8,27 +8,16 @@ import tracemalloc
 TRACE_DEPTH = 25
 
 
-def grown_under(code: str, before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> int:
-    """Bytes traced more in ``after`` (tracing started with ``TRACE_DEPTH``) by allocations made
-    under ``code`` (a file name pattern, e.g. ``*/moto/kinesis/*``). Two kinds of noise are left out:
-    other threads (in the full suite, stacks of earlier tests still winding down allocate meanwhile),
-    and module imports (a lazy import can resize the interpreter's table of interned names in the
-    middle of a measurement: one block of megabytes unrelated to the code). Both were seen failing
-    a memory test that passes alone."""
-    filters = [
-        tracemalloc.Filter(True, code, all_frames=True),
-        tracemalloc.Filter(False, "<frozen importlib._bootstrap>", all_frames=True),
-    ]
+def traced_growth(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot, under: str | None = None) -> int:
+    """Bytes traced more in ``after`` (tracing started with ``TRACE_DEPTH``), leaving out what module
+    imports allocated: a lazy import (pytest rewrites test modules as they load) can resize the
+    interpreter's table of interned names in the middle of a measurement, one block of megabytes
+    unrelated to the code measured. ``under`` (a file name pattern, e.g. ``*/moto/kinesis/*``) also
+    keeps only allocations made below that code."""
+    filters = [tracemalloc.Filter(False, "<frozen importlib._bootstrap>", all_frames=True)]
+    if under is not None:
+        filters.append(tracemalloc.Filter(True, under, all_frames=True))
     return sum(
         stat.size_diff
         for stat in after.filter_traces(filters).compare_to(before.filter_traces(filters), "filename")
-    )
-
-
-def grown_outside_imports(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot) -> int:
-    """Bytes traced more in ``after``, leaving out only what module imports allocated (see above)."""
-    imports = [tracemalloc.Filter(False, "<frozen importlib._bootstrap>", all_frames=True)]
-    return sum(
-        stat.size_diff
-        for stat in after.filter_traces(imports).compare_to(before.filter_traces(imports), "filename")
     )

@@ -16,21 +16,13 @@ from framewatch.embedded import emulator_storage, key_store, moto_hooks
 from framewatch.embedded.key_store import DiskKeys, KeyStore, bucket_keys
 from framewatch.embedded.moto_hooks import LIST_OBJECTS_V2, Symbol, key_store_mismatch
 
-from ..support.memory import TRACE_DEPTH, grown_outside_imports
+from ..support.memory import TRACE_DEPTH, traced_growth
 
 REGION = "us-east-1"
 BUCKET = "media"
 
 
-@pytest.fixture(autouse=True)
-def _credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    emulator_storage.install(tmp_path / "emulator")  # bodies on disk, as in the embedded stack
-    moto_hooks.install_untracked_models()  # or moto's list of every FakeKey keeps them all
+pytestmark = pytest.mark.usefixtures("moto_on_disk")  # tests/unit/conftest.py
 
 
 @pytest.fixture
@@ -155,7 +147,7 @@ def test_keys_live_in_the_sqlite_file_and_bodies_stay_until_deleted(store: KeySt
             for n in range(1500):
                 s3.put_object(Bucket=BUCKET, Key=f"frames/cam/f{n:05d}.jpg", Body=b"jpeg" * 50)
             gc.collect()  # keys rebuilt and dropped must not take their bodies with them
-            grown = grown_outside_imports(before, tracemalloc.take_snapshot())
+            grown = traced_growth(before, tracemalloc.take_snapshot())
         finally:
             tracemalloc.stop()
         keys = bucket_keys(BUCKET)

@@ -14,7 +14,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from framewatch.embedded import emulator_storage, moto_hooks, stream_store
+from framewatch.embedded import moto_hooks, stream_store
 from framewatch.embedded.moto_hooks import SHARD_INIT, Symbol, stream_store_mismatch
 from framewatch.embedded.stream_store import ShardRecords, StreamStore
 
@@ -22,14 +22,7 @@ REGION = "us-east-1"
 STREAM = "frames"
 
 
-@pytest.fixture(autouse=True)
-def _credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    emulator_storage.install(tmp_path / "emulator")  # record data on disk, as in the embedded stack
-    moto_hooks.install_untracked_models()
+pytestmark = pytest.mark.usefixtures("moto_on_disk")  # tests/unit/conftest.py
 
 
 @pytest.fixture
@@ -128,7 +121,7 @@ import gc, sys, tempfile, tracemalloc
 from pathlib import Path
 from framewatch.embedded import emulator_storage, moto_hooks, stream_store
 from framewatch.embedded.stream_store import StreamStore
-from tests.support.memory import TRACE_DEPTH, grown_under
+from tests.support.memory import TRACE_DEPTH, traced_growth
 
 folder = Path(tempfile.mkdtemp())
 emulator_storage.install(folder / "emulator")
@@ -148,7 +141,7 @@ before = tracemalloc.take_snapshot()
 for n in range(3000):
     shard.put_record("cam", f"frame {n}", "1" * 38)
 gc.collect()
-print(grown_under("*/moto/kinesis/*", before, tracemalloc.take_snapshot()))
+print(traced_growth(before, tracemalloc.take_snapshot(), under="*/moto/kinesis/*"))
 """
 
 
