@@ -155,6 +155,20 @@ class ItemStore:
             rows = self.db.execute("SELECT DISTINCT hkey FROM items WHERE tbl = ? ORDER BY hkey", (tid,))
             return [row[0] for row in rows]
 
+    def expired(self, tid: str, attribute: str, now: float) -> list[tuple[str, str]]:
+        """Keys (as :func:`exact` wrote them) of the items whose ``attribute`` is a number below
+        ``now``: what DynamoDB's TTL deletes. SQLite reads the number out of each row's JSON, so no
+        item is rebuilt in Python (a Scan would rebuild every item of the table, a page at a time)."""
+        path = "$." + json.dumps(attribute) + ".N"  # a quoted name: any attribute name is a key
+        with self.lock:
+            if self.closed:
+                return []
+            rows = self.db.execute(
+                "SELECT hkey, rkey FROM items WHERE tbl = ? AND CAST(json_extract(body, ?) AS REAL) < ?",
+                (tid, path, now),
+            ).fetchall()
+        return [(row[0], row[1]) for row in rows]
+
     def rows(self, tid: str, where: str = "", args: tuple[Any, ...] = ()) -> Iterator[str]:
         """Bodies in key order (moto's order for a scan), read CHUNK at a time so that a scan that
         stops at its page limit reads little more than its page."""
@@ -382,3 +396,29 @@ class DiskItems:
 
     def clear(self) -> None:
         self.store.drop(self.tid)
+
+    def expired_keys(self, attribute: str, now: float) -> list[dict[str, Any]]:
+        """The keys, as the DynamoDB API writes them, of the items past their TTL ``attribute``."""
+        names = [self.table.hash_key_attr, self.table.range_key_attr]
+        return [
+            {name: _key_value(text) for name, text in zip(names, row, strict=True) if name and text}
+            for row in self.store.expired(self.tid, attribute, now)
+        ]
+
+
+def _key_value(text: str) -> dict[str, Any]:
+    """What :func:`exact` wrote, as an attribute value of the API (binary as bytes)."""
+    kind, value = json.loads(text)
+    return {kind: bytes.fromhex(value) if kind == "B" else value}
+
+
+def table_items(table: str, region: str, account: str = "123456789012") -> DiskItems | None:
+    """The in-process emulator's table's items when an item store holds them, else None."""
+    try:
+        from moto.dynamodb.models import dynamodb_backends
+
+        found = dynamodb_backends[account][region].tables.get(table)
+    except (ImportError, KeyError):
+        return None
+    items = found.__dict__.get("_items") if found is not None else None
+    return items if isinstance(items, DiskItems) else None

@@ -9,6 +9,11 @@ and the SNS sink queue's messages past their retention period, and the CloudWatc
 reports on every PutRecords (rolled into one aggregate per minute, kept 15 days, as CloudWatch stores
 them); for those the sweep trims moto's own lists, guarded (an emulator without them is left alone
 and the sweep says so once).
+
+Like AWS's own lifecycle and TTL processes, the sweep finds what expired in the stores that hold it
+(the object index, the item store), not by listing a bucket or scanning a table through the API: a
+Scan rebuilt a page of items at a time as Python objects, about 15 MB at once for a thousand frames,
+and every sweep's burst left the process a little bigger. It deletes through the API.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 
 from framewatch.aws import logs
 from framewatch.aws.clients import client
-from framewatch.embedded import emulator_storage, key_store
+from framewatch.embedded import emulator_storage, item_store, key_store
 from framewatch.embedded.stream_store import ShardRecords
 
 LOG = logging.getLogger(__name__)
@@ -112,18 +117,11 @@ class RetentionSweeper(threading.Thread):
             ttl = dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
             if ttl.get("TimeToLiveStatus") != "ENABLED":
                 continue
-            keys = [
-                k["AttributeName"] for k in dynamodb.describe_table(TableName=table)["Table"]["KeySchema"]
-            ]
-            names = {f"#k{n}": key for n, key in enumerate(keys)}
-            pages = dynamodb.get_paginator("scan").paginate(
-                TableName=table,
-                FilterExpression="#ttl < :now",
-                ProjectionExpression=", ".join(names),
-                ExpressionAttributeNames={**names, "#ttl": ttl["AttributeName"]},
-                ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}},
-            )
-            expired = [item for page in pages for item in page.get("Items", [])]
+            items = item_store.table_items(table, self.region)
+            if items is not None:  # as DynamoDB's TTL process: from the table's storage, no Scan
+                expired = items.expired_keys(ttl["AttributeName"], int(now.timestamp()))
+            else:
+                expired = self._scan_expired(table, ttl["AttributeName"], now)
             for start in range(0, len(expired), 25):
                 request: dict[str, Any] = {
                     table: [{"DeleteRequest": {"Key": key}} for key in expired[start : start + 25]]
@@ -132,6 +130,20 @@ class RetentionSweeper(threading.Thread):
                     request = dynamodb.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
             deleted += len(expired)
         return deleted
+
+    def _scan_expired(self, table: str, attribute: str, now: datetime) -> list[dict[str, Any]]:
+        """The keys of the items past their TTL, found with a Scan (an emulator without a store)."""
+        dynamodb = client("dynamodb")
+        keys = [k["AttributeName"] for k in dynamodb.describe_table(TableName=table)["Table"]["KeySchema"]]
+        names = {f"#k{n}": key for n, key in enumerate(keys)}
+        pages = dynamodb.get_paginator("scan").paginate(
+            TableName=table,
+            FilterExpression="#ttl < :now",
+            ProjectionExpression=", ".join(names),
+            ExpressionAttributeNames={**names, "#ttl": attribute},
+            ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}},
+        )
+        return [item for page in pages for item in page.get("Items", [])]
 
     def _expire_log_files(self, now: datetime) -> int:
         deleted = 0
