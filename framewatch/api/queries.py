@@ -366,6 +366,8 @@ def shape_frame(item: Mapping[str, Any], image_url: str | None, exec_url: str | 
         "faces": shape_faces(item.get("faces")),
         "execution_id": item.get("execution_id"),
         "execution_url": exec_url,
+        # When the workflow wrote the frame's record: from then on the API serves it.
+        "recorded_at": item.get("recorded_at"),
     }
 
 

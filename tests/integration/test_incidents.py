@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from framewatch.aws.clients import client
 from framewatch.embedded import report
 
 from ..support.frames import ClipFrames, Pipeline
@@ -56,6 +57,15 @@ def test_a_still_scene_every_10_s_for_an_hour_alerts_exactly_once_per_object(
     assert Counter(a.incident_id for a in alerts) == Counter({i.incident_id: 1 for i in incidents})
     assert all(i.stationary and i.state == "active" and i.alert_status == "sent" for i in incidents)
     assert all(i.frame_count == 360 for i in incidents)  # every frame since the first sighting
+    # "Record alert sent" wrote the alert's record, its outbox slot and its incident in one transaction.
+    assert all(a.status == "sent" for a in alerts)
+    slots = [
+        s
+        for s in client("dynamodb").scan(TableName=stack.resource("AlertSlotsTable"))["Items"]
+        if s["camera_id"]["S"] == camera
+    ]
+    assert sorted(s["status"]["S"] for s in slots) == ["sent"] * len(alerts)
+    assert all(s["message_id"]["S"] and s["sent_at"]["S"] for s in slots)
 
 
 def test_person_a_then_nobody_then_person_b_are_two_incidents_and_two_alerts(
