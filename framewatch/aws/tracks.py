@@ -119,8 +119,8 @@ class DynamoTrackStore:
         try:
             client("dynamodb").transact_write_items(TransactItems=actions)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "TransactionCanceledException" and _state_condition_failed(
-                exc
+            if exc.response["Error"]["Code"] == "TransactionCanceledException" and (
+                _state_condition_failed(exc) or _conflicted(exc)
             ):
                 return False
             raise
@@ -173,6 +173,15 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
+
+
+def _conflicted(exc: ClientError) -> bool:
+    """DynamoDB cancelled the transaction for a concurrent write to one of its items (the alert
+    states' transaction to an incident): nothing was written, so the caller reads and tries again."""
+    return any(
+        reason.get("Code") == "TransactionConflict"
+        for reason in exc.response.get("CancellationReasons") or []
+    )
 
 
 def _state_condition_failed(exc: ClientError) -> bool:
