@@ -125,6 +125,73 @@ def test_a_failed_update_leaves_the_item_as_it_was() -> None:
         assert item == {"person_id": {"S": "ada"}, "status": {"S": "failed"}}
 
 
+def _update_expressions() -> list[Any]:
+    """Updates of many actions, repeated texts, and the clause errors DynamoDB names: what each
+    answers, and the item they leave."""
+    import boto3
+    from moto import mock_aws
+
+    answers: list[Any] = []
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        dynamodb.create_table(
+            TableName="incidents",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        many = "SET " + ", ".join(f"#a{n} = :v{n}" for n in range(20)) + ", s = if_not_exists(s, :v0)"
+        names = {f"#a{n}": f"attr{n}" for n in range(20)}
+        expressions = [
+            (many, names),
+            (many, names),  # the same text again: the same answer
+            ("SET a = :v1 REMOVE attr3 ADD n :one", {}),
+            ("SET a = :v1 SET b = :v1", {}),
+            ("SET a = :v1, c = :v2 REMOVE x REMOVE y", {}),
+            ("ADD n :one ADD m :one", {}),
+            ("SET a = :v1 REMOVE b SET c = :v2", {}),
+        ]
+        for text, attribute_names in expressions:
+            values = {f":v{n}": {"S": f"value {n}"} for n in range(20) if f":v{n}" in text}
+            if ":one" in text:
+                values[":one"] = {"N": "1"}
+            request: dict[str, Any] = {"UpdateExpression": text, "ExpressionAttributeValues": values}
+            if attribute_names:
+                request["ExpressionAttributeNames"] = attribute_names
+            try:
+                dynamodb.update_item(TableName="incidents", Key={"id": {"S": "i-1"}}, **request)
+                answers.append("ok")
+            except Exception as exc:
+                answers.append(str(exc))
+        answers.append(dynamodb.get_item(TableName="incidents", Key={"id": {"S": "i-1"}})["Item"])
+    return answers
+
+
+def test_update_expressions_parsed_once_answer_as_moto_s_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from moto.dynamodb.parsing import validators
+
+    moto_hooks._speed_up_update_expressions()
+    hooked = _update_expressions()
+    original = moto_hooks._originals
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            importlib.import_module("moto.dynamodb.parsing.expressions").UpdateExpressionParser,
+            "make",
+            staticmethod(original[moto_hooks.UPDATE_EXPRESSION_PARSE.qualified]),
+        )
+        patch.setattr(
+            validators.ActionCountValidator,
+            "verify_action_counts",
+            original[moto_hooks.ACTION_COUNTS.qualified],
+        )
+        moto_s = _update_expressions()
+    assert hooked == moto_s
+    assert hooked[:3] == ["ok", "ok", "ok"] and all("can only be used once" in a for a in hooked[3:7])
+    assert hooked[-1]["attr19"] == {"S": "value 19"} and hooked[-1]["n"] == {"N": "1"}
+
+
 def test_shard_reads_answer_as_moto_s_own_from_any_point() -> None:
     """The O(1) ends and the direct read give what moto's walk from the oldest record gives, also
     after the retention trimmed the oldest records."""
