@@ -6,7 +6,6 @@ in the same run, and beside its target. Runs the vision, capture and pipeline be
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import subprocess
@@ -16,9 +15,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import bundled, capture, pipeline, tracking, vision
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from bench import bundled, capture, pipeline, results_file, tracking, vision
 
 # key → (what it is, target text, check); checks read the whole result dict
 TARGETS: dict[str, tuple[str, str]] = {
@@ -135,11 +132,7 @@ def main() -> int:
         f"{results['load_average_at_end']} at end"
     )
 
-    RESULTS.mkdir(exist_ok=True)
-    text = json.dumps(results, indent=2, sort_keys=True)
-    (RESULTS / "latest.json").write_text(text + "\n")
-    (RESULTS / f"{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(text + "\n")
-    print(f"written to {RESULTS / 'latest.json'}")
+    print(f"written to {results_file.write(results)}")
     return 0
 
 

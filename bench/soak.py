@@ -24,10 +24,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import restore
+from bench import restore, results_file
 from framewatch.media import clip_path
 
-RESULTS = Path(__file__).resolve().parent / "results"
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_SECONDS = 10.0
 TARGETS = {
@@ -203,10 +202,5 @@ def main(argv: list[str]) -> int:
         print(f"{key:52} {result[key]:>10}")
     print(f"{'RSS at start (MB)':52} {json.dumps(result['rss_start_mb'])}")
     print(f"{'RSS at end (MB)':52} {json.dumps(result['rss_end_mb'])}")
-    RESULTS.mkdir(exist_ok=True)
-    latest = RESULTS / "latest.json"
-    merged = json.loads(latest.read_text()) if latest.exists() else {}
-    merged["soak"] = result  # beside `make bench`'s figures, not instead of them
-    latest.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
-    print(f"written to {latest} (key soak)")
+    print(f"written to {results_file.write(result, soak=True)} (key soak)")
     return 0
