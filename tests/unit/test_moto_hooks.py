@@ -86,6 +86,16 @@ def test_moto_models_are_tracked_weakly_so_a_dropped_one_is_freed() -> None:
     assert any(item is kept for item in Item.instances_tracked)  # type: ignore[attr-defined]
 
 
+def _create_table(dynamodb: Any, name: str, key: str) -> None:
+    """A table keyed by one string attribute."""
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
 def test_a_failed_update_leaves_the_item_as_it_was() -> None:
     """EnrollFace's "Record the person" SETs the status, then ADDs to face_ids; when the ADD is refused,
     DynamoDB applies none of it. moto applied the SETs (the person showed `enrolled` before `failed`)."""
@@ -96,12 +106,7 @@ def test_a_failed_update_leaves_the_item_as_it_was() -> None:
     moto_hooks._atomic_updates()
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        dynamodb.create_table(
-            TableName="people",
-            KeySchema=[{"AttributeName": "person_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "person_id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        _create_table(dynamodb, "people", "person_id")
         stored = {"person_id": {"S": "ada"}, "status": {"S": "pending"}, "face_ids": {"S": "not-a-set"}}
         dynamodb.put_item(TableName="people", Item=stored)
         with pytest.raises(ClientError, match="ValidationException"):
@@ -134,12 +139,7 @@ def _update_expressions() -> list[Any]:
     answers: list[Any] = []
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        dynamodb.create_table(
-            TableName="incidents",
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        _create_table(dynamodb, "incidents", "id")
         many = "SET " + ", ".join(f"#a{n} = :v{n}" for n in range(20)) + ", s = if_not_exists(s, :v0)"
         names = {f"#a{n}": f"attr{n}" for n in range(20)}
         expressions = [
