@@ -39,6 +39,7 @@ from framewatch.workflows.validate import check_template_workflows
 
 DEFAULT_WATCHLIST = REPO_ROOT / "config" / "watchlist.yaml"
 ALERT_SINK_QUEUE = "framewatch-local-alert-sink"
+ALERT_SINK_RETENTION_S = 900
 CAMERAS_PATH = "/api/local/cameras"  # what `up --cameras` runs; not part of the frames API on AWS
 
 # The emulator's fake account; boto3 only needs something to sign with.
@@ -337,10 +338,12 @@ class EmbeddedStack:
     def _subscribe_alert_sink(self) -> None:
         """Alerts go to SNS exactly as on AWS; locally a queue subscribed to the topic keeps them."""
         sqs, sns = clients.client("sqs"), clients.client("sns")
-        # Kept a day, as a subscriber's queue would be; the retention sweep drops older ones.
-        url = sqs.create_queue(QueueName=ALERT_SINK_QUEUE, Attributes={"MessageRetentionPeriod": "86400"})[
-            "QueueUrl"
-        ]
+        # Nothing of `up` reads it (the UI and CLI read the alerts table); tests and the bench read it
+        # within seconds. Kept 15 minutes, not a subscriber's day: each message costs about 6 KB of
+        # the emulator's memory, and a day of alerts at a looped camera's rate was about 270 MB.
+        url = sqs.create_queue(
+            QueueName=ALERT_SINK_QUEUE, Attributes={"MessageRetentionPeriod": str(ALERT_SINK_RETENTION_S)}
+        )["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(
             TopicArn=self.resource("AlertTopic"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from framewatch.aws.clients import client
+from framewatch.embedded.stack import ALERT_SINK_RETENTION_S
 from framewatch.media import clip_jpegs
 
 from .conftest import Pipeline, start_time
@@ -15,6 +16,16 @@ FRAME = clip_jpegs("bikes.mp4", [50])[50]
 def _keys(stack) -> set[str]:  # type: ignore[no-untyped-def]
     pages = client("s3").get_paginator("list_objects_v2").paginate(Bucket=stack.media_bucket)
     return {o["Key"] for p in pages for o in p.get("Contents", [])}
+
+
+def _sink_count(stack) -> int:  # type: ignore[no-untyped-def]
+    attributes = client("sqs").get_queue_attributes(
+        QueueUrl=stack.alert_sink_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(
+        attributes["ApproximateNumberOfMessagesNotVisible"]
+    )
 
 
 def test_expired_frames_objects_records_and_logs_are_deleted(stack, pipeline: Pipeline) -> None:
@@ -55,6 +66,13 @@ def test_expired_frames_objects_records_and_logs_are_deleted(stack, pipeline: Pi
 
     incoming_before = incoming_records(now)
     assert incoming_before is not None and incoming_before["Sum"] >= 1
+
+    # The local SNS subscriber's queue keeps alerts minutes, not a day (it is memory in the emulator).
+    client("sns").publish(TopicArn=stack.resource("AlertTopic"), Message="expiry test alert")
+    assert _sink_count(stack) >= 1
+    assert stack.retention.sweep(now)["sink_messages"] == 0
+    past_sink = stack.retention.sweep(now + timedelta(seconds=ALERT_SINK_RETENTION_S + 60))
+    assert past_sink["sink_messages"] >= 1 and _sink_count(stack) == 0
 
     bodies = stack.data_dir / "emulator" / "s3"  # the emulator keeps object bodies on disk
     bodies_before = len(list(bodies.iterdir()))
