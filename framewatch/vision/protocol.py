@@ -29,6 +29,7 @@ from framewatch.vision.errors import (
 from framewatch.vision.faces import Face, FaceEngine, pose, quality, similarity
 from framewatch.vision.labels import label_for_coco
 from framewatch.vision.objects import Detection, Detector, confidence
+from framewatch.vision.recent_faces import RecentFaces
 
 FACE_MODEL_VERSION = "6.0"
 LABEL_MODEL_VERSION = "3.0"
@@ -225,6 +226,7 @@ class RekognitionService:
         # face pair plus the detector's), so memory would follow the peak number of callers.
         self.model_slots = model_slots or default_model_slots()
         self._slots = threading.BoundedSemaphore(self.model_slots)
+        self.recent_faces = RecentFaces()
         self.operations: dict[str, Callable[[dict[str, Any], RequestContext], dict[str, Any]]] = {
             "DetectLabels": self.detect_labels,
             "DetectFaces": self.detect_faces,
@@ -271,9 +273,16 @@ class RekognitionService:
 
     # -- faces ------------------------------------------------------------------------------
     def detect_faces(self, params: dict[str, Any], context: RequestContext) -> dict[str, Any]:
-        image = images.load(params.get("Image"))
-        found = self.faces.detect(image.pixels)[:MAX_FACE_DETAILS]
+        image, found = self._faces_in(params.get("Image"))
+        found = found[:MAX_FACE_DETAILS]
         return {"FaceDetails": [face_detail(face, image.pixels) for face in found]}
+
+    def _faces_in(self, parameter: Any) -> tuple[images.DecodedImage, list[Face]]:
+        """The decoded image and its faces, largest first; a recently seen image is not detected
+        again (the pipeline searches the frame it just asked DetectFaces about)."""
+        data = images.image_bytes(parameter)
+        image = images.decode(data)
+        return image, self.recent_faces.detect(data, lambda: self.faces.detect(image.pixels))
 
     def index_faces(self, params: dict[str, Any], context: RequestContext) -> dict[str, Any]:
         collection_id = _collection_id(params)
@@ -320,8 +329,7 @@ class RekognitionService:
         threshold = _number(params, "FaceMatchThreshold", 80.0, 0, 100)
         level = _choice(params, "QualityFilter", "NONE", _QUALITY_FILTERS)
         self.store.describe_collection(collection_id)
-        image = images.load(params.get("Image"))
-        found = self.faces.detect(image.pixels)
+        image, found = self._faces_in(params.get("Image"))
         if not found:
             raise InvalidParameterException("There are no faces in the image. Should be at least 1.")
         largest = found[0]  # Rekognition searches with the largest face only

@@ -3,13 +3,17 @@ different man, the cyclist in a suit of bikes.mp4 frames 30-40 (checked by eye).
 
 from __future__ import annotations
 
+import base64
+from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 import pytest
 
+from framewatch.vision.collections import FaceStore
 from framewatch.vision.faces import similarity
+from framewatch.vision.protocol import RekognitionService
 
 from .helpers import frame, jpeg
 
@@ -145,3 +149,43 @@ def test_similarity_mapping_is_monotonic_with_80_at_the_sface_threshold() -> Non
     assert values == sorted(values) and values[0] == 0 and values[-1] == 100
     assert similarity(0.363) == pytest.approx(80)
     assert similarity(0.26) < 50 < 90 < similarity(0.9)
+
+
+def test_search_after_detect_on_the_same_image_detects_once_and_answers_the_same(
+    tmp_path: Path, loaded_service: RekognitionService
+) -> None:
+    """The pipeline's DetectFaces then SearchFacesByImage on one frame: the second call reuses the
+    first one's detections, and its answer is the one a service that never saw the frame gives."""
+
+    class Counted:
+        def __init__(self, engine: Any) -> None:
+            self.engine, self.calls = engine, 0
+
+        def detect(self, pixels: np.ndarray) -> Any:
+            self.calls += 1
+            return self.engine.detect(pixels)
+
+        def embed(self, pixels: np.ndarray, face: Any) -> Any:
+            return self.engine.embed(pixels, face)
+
+    def wire(pixels: np.ndarray) -> dict[str, str]:  # as the request body carries it
+        return {"Bytes": base64.b64encode(jpeg(pixels, 95)).decode()}
+
+    collections = FaceStore(tmp_path)
+    collections.create_collection("people")
+    enrolled = RekognitionService(collections, loaded_service.faces, loaded_service.detector)
+    enrolled.call("IndexFaces", {"CollectionId": "people", "Image": wire(frame(CARPHONE, 0))})
+    counted = Counted(loaded_service.faces)
+    service = RekognitionService(collections, counted, loaded_service.detector)
+    probe = wire(frame(CARPHONE, 12))
+    search = {"CollectionId": "people", "Image": probe, "FaceMatchThreshold": 80}
+
+    detected = service.call("DetectFaces", {"Image": probe})
+    searched = service.call("SearchFacesByImage", search)
+    assert counted.calls == 1
+    assert searched == RekognitionService(collections, loaded_service.faces, loaded_service.detector).call(
+        "SearchFacesByImage", search
+    )
+    assert searched["FaceMatches"] and detected["FaceDetails"]
+    service.call("DetectFaces", {"Image": wire(frame(CARPHONE, 40))})  # other bytes: detected anew
+    assert counted.calls == 2
