@@ -327,7 +327,7 @@ class LocalLambdaRuntime:
         self._pools: dict[str, WorkerPool] = {}
         self._lock = threading.Lock()
         # The latest calls (bench reads their timings); bounded, as `up` runs for weeks.
-        self.invocations: deque[Invocation] = deque(maxlen=10_000)  # the latest, for reports
+        self.invocations: deque[Invocation] = deque(maxlen=2_000)  # the latest, for reports
         # Tests inject failures here: called in this process before the event reaches a worker; what
         # it raises is the invocation's error.
         self.fault: Callable[[str, Any], None] | None = None

@@ -5,9 +5,10 @@ bucket's lifecycle rules (``frames/`` after ``FrameRetentionDays``, ``claim-chec
 each table's TTL attribute (items whose ``expires_at`` passed), the log groups' ``RetentionInDays``
 (the execution history files, one per day). Two things have no API to expire them and live only in
 the emulator's memory: Kinesis records past the stream's retention period (24 h, as AWS keeps them)
-and the SNS sink queue's messages past their retention period, and the CloudWatch data points Kinesis
+and the SNS sink queue's messages past their retention period, the CloudWatch data points Kinesis
 reports on every PutRecords (rolled into one aggregate per minute, kept 15 days, as CloudWatch stores
-them); for those the sweep trims moto's own lists, guarded (an emulator without them is left alone
+them), and moto's own record of every SNS message and delivery certificate (the newest thousand
+kept); for those the sweep trims moto's own lists, guarded (an emulator without them is left alone
 and the sweep says so once).
 
 Like AWS's own lifecycle and TTL processes, the sweep finds what expired in the stores that hold it
@@ -32,6 +33,8 @@ from framewatch.embedded.stream_store import ShardRecords
 
 LOG = logging.getLogger(__name__)
 SWEEP_SECONDS = 300.0
+ACCOUNT = "123456789012"  # the emulator's default account
+SNS_RECORDS_KEPT = 1_000  # published messages per topic, delivery certificates
 METRIC_DAYS = 15  # how long CloudWatch keeps a metric's one-minute data points
 
 
@@ -74,6 +77,7 @@ class RetentionSweeper(threading.Thread):
             ("log_files", self._expire_log_files),
             ("stream_records", self._trim_stream),
             ("sink_messages", self._trim_sink),
+            ("sns_records", self._trim_sns_records),
             ("metric_points", self._trim_metrics),
         ):
             try:
@@ -160,7 +164,7 @@ class RetentionSweeper(threading.Thread):
         try:
             from moto.kinesis.models import kinesis_backends
 
-            stream = kinesis_backends["123456789012"][self.region].streams[self.stream]
+            stream = kinesis_backends[ACCOUNT][self.region].streams[self.stream]
             shards = list(stream.shards.values())
             hours = int(stream.retention_period_hours)
         except (ImportError, KeyError, AttributeError):
@@ -188,7 +192,7 @@ class RetentionSweeper(threading.Thread):
         try:
             from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum, cloudwatch_backends
 
-            backend = cloudwatch_backends["123456789012"][self.region]
+            backend = cloudwatch_backends[ACCOUNT][self.region]
             points = list(backend.metric_data)
         except (ImportError, KeyError, AttributeError):
             return 0
@@ -238,7 +242,7 @@ class RetentionSweeper(threading.Thread):
             from moto.sqs.models import sqs_backends
 
             name = self.sink_queue_url.rsplit("/", 1)[1]
-            queue = sqs_backends["123456789012"][self.region].queues[name]
+            queue = sqs_backends[ACCOUNT][self.region].queues[name]
             period = int(queue.message_retention_period)  # type: ignore[attr-defined]
             messages, lock = queue._messages, queue._messages_lock
         except (ImportError, KeyError, AttributeError):
@@ -249,4 +253,26 @@ class RetentionSweeper(threading.Thread):
             trimmed = len(messages) - len(kept)
             if trimmed:
                 queue._messages = kept
+        return trimmed
+
+    def _trim_sns_records(self, now: datetime) -> int:
+        """moto keeps every message a topic published and the certificate of every signed delivery
+        (about 3 KB an alert, for ever); no SNS API reads either back, only moto's own test helpers.
+        The newest ``SNS_RECORDS_KEPT`` of each stay."""
+        try:
+            from moto.sns.models import sns_backends
+
+            backend = sns_backends[ACCOUNT][self.region]
+            topics, certificates = list(backend.topics.values()), backend._message_public_keys
+        except (ImportError, KeyError, AttributeError):
+            return 0
+        trimmed = 0
+        for topic in topics:
+            sent = topic.sent_notifications
+            if len(sent) > SNS_RECORDS_KEPT:
+                trimmed += len(sent) - SNS_RECORDS_KEPT
+                del sent[: len(sent) - SNS_RECORDS_KEPT]  # in place: publishers append to this list
+        for name in list(certificates)[: max(0, len(certificates) - SNS_RECORDS_KEPT)]:
+            certificates.pop(name, None)  # oldest first: a dict keeps insertion order
+            trimmed += 1
         return trimmed

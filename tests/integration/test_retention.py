@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from framewatch.aws.clients import client
+from framewatch.embedded import retention
 from framewatch.embedded.stack import ALERT_SINK_RETENTION_S
 from framewatch.media import clip_jpegs
 
@@ -28,7 +31,9 @@ def _sink_count(stack) -> int:  # type: ignore[no-untyped-def]
     )
 
 
-def test_expired_frames_objects_records_and_logs_are_deleted(stack, pipeline: Pipeline) -> None:
+def test_expired_frames_objects_records_and_logs_are_deleted(
+    stack, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pipeline.put([pipeline.record("expiry", FRAME, seq=0, at=start_time())], "expiry")
     now = datetime.now(UTC)
     frames, dynamodb, s3 = stack.resource("FramesTable"), client("dynamodb"), client("s3")
@@ -73,6 +78,17 @@ def test_expired_frames_objects_records_and_logs_are_deleted(stack, pipeline: Pi
     assert stack.retention.sweep(now)["sink_messages"] == 0
     past_sink = stack.retention.sweep(now + timedelta(seconds=ALERT_SINK_RETENTION_S + 60))
     assert past_sink["sink_messages"] >= 1 and _sink_count(stack) == 0
+    # moto's own record of each message and delivery certificate: only the newest are kept.
+    from moto.sns.models import sns_backends
+
+    sns_backend = sns_backends[retention.ACCOUNT][stack.options.region]
+    topic = sns_backend.topics[stack.resource("AlertTopic")]
+    client("sns").publish(TopicArn=topic.arn, Message="a second alert")
+    assert len(topic.sent_notifications) >= 2 and len(sns_backend._message_public_keys) >= 2
+    monkeypatch.setattr(retention, "SNS_RECORDS_KEPT", 1)
+    assert stack.retention.sweep(now)["sns_records"] >= 2
+    assert [sent[1] for sent in topic.sent_notifications] == ["a second alert"]
+    assert len(sns_backend._message_public_keys) == 1
 
     bodies = stack.data_dir / "emulator" / "s3"  # the emulator keeps object bodies on disk
     bodies_before = len(list(bodies.iterdir()))

@@ -250,3 +250,49 @@ def test_the_workflow_s_sdk_tasks_reach_moto_in_this_process_not_over_http(
         assert item == {"id": {"S": "f1"}, "labels": {"N": "3"}}
     finally:
         dynamodb.delete_table(TableName="in-process")
+
+
+def test_sns_deliveries_are_signed_with_one_key_and_still_verify() -> None:
+    """Each message SNS delivers to a queue carries a signature its certificate verifies, as before;
+    the hook only stops moto from making a new RSA key for every message."""
+    import base64
+    import json
+
+    import boto3
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from moto import mock_aws
+    from moto.sns.models import Subscription, sns_backends
+
+    moto_hooks._sign_with_one_key()
+    with mock_aws():
+        sns, sqs = boto3.client("sns", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
+        topic = sns.create_topic(Name="alerts")["TopicArn"]
+        queue = sqs.create_queue(QueueName="sink")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        for n in range(3):
+            sns.publish(TopicArn=topic, Message=f"alert {n}")
+        envelopes = [
+            json.loads(m["Body"])
+            for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+        ]
+        certificates = sns_backends["123456789012"]["us-east-1"]._message_public_keys
+        assert len(envelopes) == 3
+        keys = set()
+        for envelope in envelopes:
+            pem = certificates[envelope["SigningCertURL"].rsplit("/", 1)[1]]
+            public_key = x509.load_pem_x509_certificate(pem).public_key()
+            signed = "".join(
+                f"{field}\n{envelope[field]}\n"
+                for field in ("Message", "MessageId", "Timestamp", "TopicArn", "Type")
+            )
+            public_key.verify(  # type: ignore[union-attr,call-arg]
+                base64.b64decode(envelope["Signature"]), signed.encode(), padding.PKCS1v15(), hashes.SHA256()
+            )
+            keys.add(public_key.public_numbers().n)  # type: ignore[union-attr]
+        assert len(keys) == 1
+        assert Subscription.private_key(None) is Subscription.private_key(None)  # type: ignore[arg-type]
