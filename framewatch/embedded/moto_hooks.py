@@ -95,7 +95,6 @@ UPDATE_EXPRESSION_PARSE = Symbol(
 ACTION_COUNTS = Symbol(
     "moto.dynamodb.parsing.validators", "ActionCountValidator.verify_action_counts", ("self", "node")
 )
-SNS_SIGNING_KEY = Symbol("moto.sns.models", "Subscription.private_key", ("self",))
 SHARD_MIN_SEQUENCE = Symbol("moto.kinesis.models", "Shard.get_min_sequence_number", ("self",))
 SHARD_MAX_SEQUENCE = Symbol("moto.kinesis.models", "Shard.get_max_sequence_number", ("self",))
 
@@ -114,7 +113,6 @@ SYMBOLS = (
     SHARD_MAX_SEQUENCE,
     UPDATE_EXPRESSION_PARSE,
     ACTION_COUNTS,
-    SNS_SIGNING_KEY,
     *(Symbol(module, "copy", None) for module in COPYING_MODULES),
     # Called by the replacements.
     Symbol(
@@ -174,7 +172,6 @@ def install(runtime: LocalLambdaRuntime, router: RuleRouter) -> None:
     _speed_up_dispatch()
     _speed_up_shards()
     _speed_up_update_expressions()
-    _sign_with_one_key()
 
 
 def _replace(owner: Any, name: str, qualified: str, replacement: Any) -> None:
@@ -427,26 +424,6 @@ def _speed_up_update_expressions() -> None:
         return count(self, node) if node.parent is None else node
 
     _replace(validators.ActionCountValidator, "verify_action_counts", ACTION_COUNTS.qualified, root_count)
-
-
-def _sign_with_one_key() -> None:
-    """moto signs every message SNS delivers to an SQS subscriber with a new 2048-bit RSA key: 20 to
-    115 ms of the emulator's CPU per alert (median about 60, measured), on the alert's path. SNS signs
-    with a long-lived key; so does the emulator now, one per process, made on the first message."""
-    from moto.sns import models
-
-    if SNS_SIGNING_KEY.qualified in _originals:
-        return
-    make_key = models.Subscription.private_key
-
-    @lru_cache(maxsize=1)
-    def process_key() -> Any:
-        return make_key(None)  # moto's method uses nothing of the subscription
-
-    def private_key(self: Any) -> Any:
-        return process_key()
-
-    _replace(models.Subscription, "private_key", SNS_SIGNING_KEY.qualified, private_key)
 
 
 def _speed_up_interpreter() -> None:
