@@ -3,7 +3,7 @@
 A periodic sweep applies what the template declares, read back through the AWS APIs: the media
 bucket's lifecycle rules (``frames/`` after ``FrameRetentionDays``, ``claim-check/`` after a day),
 each table's TTL attribute (items whose ``expires_at`` passed), the log groups' ``RetentionInDays``
-(the execution history files, one per day). Two things have no API to expire them and live only in
+(the execution history files, one per day). Some things have no API to expire them and live only in
 the emulator's memory: Kinesis records past the stream's retention period (24 h, as AWS keeps them)
 and the SNS sink queue's messages past their retention period, the CloudWatch data points Kinesis
 reports on every PutRecords (rolled into one aggregate per minute, kept 15 days, as CloudWatch stores

@@ -1,8 +1,8 @@
 """The face detections of the last few images the service saw, keyed by the image's bytes.
 
 The pipeline asks DetectFaces about a frame and then, for a lone face, SearchFacesByImage about the
-same S3 object: without this the second call ran the face detector again on the same pixels (about
-14 ms of a 2-core machine's CPU per frame with a face). Detection is a pure function of the bytes, so
+same S3 object: without this the second call ran the face detector again on the same pixels (10 to
+19 ms of CPU per frame with a face, measured bare). Detection is a pure function of the bytes, so
 an answer kept under their digest is the answer the detector would give again.
 """
 
