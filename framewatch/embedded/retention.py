@@ -29,11 +29,11 @@ from typing import Any
 from framewatch.aws import logs
 from framewatch.aws.clients import client
 from framewatch.embedded import emulator_storage, item_store, key_store
+from framewatch.embedded.deployer import ACCOUNT_ID
 from framewatch.embedded.stream_store import ShardRecords
 
 LOG = logging.getLogger(__name__)
 SWEEP_SECONDS = 300.0
-ACCOUNT = "123456789012"  # the emulator's default account
 SNS_RECORDS_KEPT = 1_000  # published messages per topic, delivery certificates
 METRIC_DAYS = 15  # how long CloudWatch keeps a metric's one-minute data points
 
@@ -164,7 +164,7 @@ class RetentionSweeper(threading.Thread):
         try:
             from moto.kinesis.models import kinesis_backends
 
-            stream = kinesis_backends[ACCOUNT][self.region].streams[self.stream]
+            stream = kinesis_backends[ACCOUNT_ID][self.region].streams[self.stream]
             shards = list(stream.shards.values())
             hours = int(stream.retention_period_hours)
         except (ImportError, KeyError, AttributeError):
@@ -192,7 +192,7 @@ class RetentionSweeper(threading.Thread):
         try:
             from moto.cloudwatch.models import MetricAggregatedDatum, MetricDatum, cloudwatch_backends
 
-            backend = cloudwatch_backends[ACCOUNT][self.region]
+            backend = cloudwatch_backends[ACCOUNT_ID][self.region]
             points = list(backend.metric_data)
         except (ImportError, KeyError, AttributeError):
             return 0
@@ -242,7 +242,7 @@ class RetentionSweeper(threading.Thread):
             from moto.sqs.models import sqs_backends
 
             name = self.sink_queue_url.rsplit("/", 1)[1]
-            queue = sqs_backends[ACCOUNT][self.region].queues[name]
+            queue = sqs_backends[ACCOUNT_ID][self.region].queues[name]
             period = int(queue.message_retention_period)  # type: ignore[attr-defined]
             messages, lock = queue._messages, queue._messages_lock
         except (ImportError, KeyError, AttributeError):
@@ -262,7 +262,7 @@ class RetentionSweeper(threading.Thread):
         try:
             from moto.sns.models import sns_backends
 
-            backend = sns_backends[ACCOUNT][self.region]
+            backend = sns_backends[ACCOUNT_ID][self.region]
             topics, certificates = list(backend.topics.values()), backend._message_public_keys
         except (ImportError, KeyError, AttributeError):
             return 0

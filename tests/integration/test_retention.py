@@ -8,6 +8,7 @@ import pytest
 
 from framewatch.aws.clients import client
 from framewatch.embedded import retention
+from framewatch.embedded.deployer import ACCOUNT_ID
 from framewatch.embedded.stack import ALERT_SINK_RETENTION_S
 from framewatch.media import clip_jpegs
 
@@ -81,7 +82,7 @@ def test_expired_frames_objects_records_and_logs_are_deleted(
     # moto's own record of each message and delivery certificate: only the newest are kept.
     from moto.sns.models import sns_backends
 
-    sns_backend = sns_backends[retention.ACCOUNT][stack.options.region]
+    sns_backend = sns_backends[ACCOUNT_ID][stack.options.region]
     topic = sns_backend.topics[stack.resource("AlertTopic")]
     client("sns").publish(TopicArn=topic.arn, Message="a second alert")
     assert len(topic.sent_notifications) >= 2 and len(sns_backend._message_public_keys) >= 2
