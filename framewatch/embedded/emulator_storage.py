@@ -62,8 +62,11 @@ class DiskBody:
 
     def read(self, size: int = -1) -> bytes:
         with self.path.open("rb") as body:
+            # moto reads in 16 MB chunks (the ETag of every new key); a file read of n bytes sets n
+            # aside before it reads, so ask for no more than the body holds.
+            left = max(0, os.fstat(body.fileno()).st_size - self.position)
             body.seek(self.position)
-            data = body.read(size)
+            data = body.read(left if size < 0 else min(size, left))
         self.position += len(data)
         return data
 

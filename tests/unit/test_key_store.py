@@ -286,3 +286,21 @@ def test_an_older_data_dir_s_object_copies_go_into_the_kept_index_once(tmp_path:
     finally:
         moto_hooks.install_key_store(None)
         store.close()
+
+
+def test_a_body_read_in_large_chunks_sets_aside_only_what_it_holds() -> None:
+    """moto hashes a new key's body in 16 MB reads; reading a 30 KB frame that way must not allocate
+    16 MB each time (the emulator stores a frame every 200 ms)."""
+    body = emulator_storage.DiskBody()  # under the fixture's folder
+    body.write(b"x" * 30_000)
+    body.seek(0)
+    tracemalloc.start()
+    try:
+        first, rest = body.read(16 * 1024 * 1024), body.read(16 * 1024 * 1024)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (len(first), rest) == (30_000, b"")
+    assert peak < 1024 * 1024
+    body.seek(10)
+    assert body.read() == b"x" * 29_990
