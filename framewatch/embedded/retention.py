@@ -7,7 +7,7 @@ each table's TTL attribute (items whose ``expires_at`` passed), the log groups' 
 the emulator's memory: Kinesis records past the stream's retention period (24 h, as AWS keeps them)
 and the SNS sink queue's messages past their retention period, the CloudWatch data points Kinesis
 reports on every PutRecords (rolled into one aggregate per minute, kept 15 days, as CloudWatch stores
-them), and moto's own record of every SNS message and delivery certificate (the newest thousand
+them), and moto's own record of every SNS message and delivery certificate (the newest hundred
 kept); for those the sweep trims moto's own lists, guarded (an emulator without them is left alone
 and the sweep says so once).
 
@@ -33,8 +33,10 @@ from framewatch.embedded.deployer import ACCOUNT_ID
 from framewatch.embedded.stream_store import ShardRecords
 
 LOG = logging.getLogger(__name__)
-SWEEP_SECONDS = 300.0
-SNS_RECORDS_KEPT = 1_000  # published messages per topic, delivery certificates
+# Every minute: the emulator-only lists grow by a minute's worth between passes, not five minutes'
+# (each pass is a few indexed queries and in-memory trims).
+SWEEP_SECONDS = 60.0
+SNS_RECORDS_KEPT = 100  # published messages per topic, delivery certificates (a few minutes' alerts)
 METRIC_DAYS = 15  # how long CloudWatch keeps a metric's one-minute data points
 
 
