@@ -89,6 +89,7 @@ def _stop_on_signal() -> Any:
 def _up(args: argparse.Namespace) -> int:
     from capture import discovery
     from framewatch.embedded import allocator
+    from framewatch.embedded.execution_logs import LONG_RUNNING_RETAIN_SECONDS
     from framewatch.embedded.retention import SWEEP_SECONDS
     from framewatch.embedded.stack import DEFAULT_WATCHLIST, EmbeddedStack, StackOptions
     from framewatch.embedded.template import TEMPLATE
@@ -100,6 +101,7 @@ def _up(args: argparse.Namespace) -> int:
         ui_port=args.ui_port,
         snapshot_interval=args.snapshot_interval,
         retention_interval=SWEEP_SECONDS,
+        execution_grace=LONG_RUNNING_RETAIN_SECONDS,
         parameters={"DetectorBackend": args.detector},
         watch=True,
         notify=lambda line: print(line, flush=True),

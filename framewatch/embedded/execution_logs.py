@@ -30,9 +30,15 @@ from framewatch.aws import logs
 
 LOG = logging.getLogger(__name__)
 
-# Long enough for the Pipe's DescribeExecution poll (every <= 50 ms, but a starved machine may stall
-# it for seconds) and its history read on failure; ~60 executions at 5 fps, a constant.
+# How long an ended execution stays readable through the Step Functions API. A minute by default:
+# tests and the demo read histories through the API after a run. The Pipe needs far less: its
+# DescribeExecution follows the end within milliseconds (a starved machine may stall it for seconds)
+# and so does its history read on failure.
 RETAIN_SECONDS = 60.0
+# `framewatch up` keeps them 10 s: each execution held is ~250 KB of small objects and JSON strings
+# (~60 held at 5 fps for a minute), and a population that outlives the frames around it leaves the
+# heap fragmented behind it. People read histories from the log group, which keeps them for days.
+LONG_RUNNING_RETAIN_SECONDS = 10.0
 # Ended executions remembered for whoever waits on one: far more than can be in flight at once.
 JUST_ENDED_KEPT = 1000
 

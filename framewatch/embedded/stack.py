@@ -39,7 +39,7 @@ from framewatch.workflows.validate import check_template_workflows
 
 DEFAULT_WATCHLIST = REPO_ROOT / "config" / "watchlist.yaml"
 ALERT_SINK_QUEUE = "framewatch-local-alert-sink"
-ALERT_SINK_RETENTION_S = 900
+ALERT_SINK_RETENTION_S = 300
 CAMERAS_PATH = "/api/local/cameras"  # what `up --cameras` runs; not part of the frames API on AWS
 
 # The emulator's fake account; boto3 only needs something to sign with.
@@ -74,6 +74,9 @@ class StackOptions:
     # Apply saved edits of the ASL files and the watch list while running (`up`); lines go to ``notify``.
     watch: bool = False
     notify: Callable[[str], None] | None = None
+    # Seconds an ended, logged execution stays readable through the Step Functions API (then only
+    # its log group has it, as on AWS).
+    execution_grace: float = execution_logs.RETAIN_SECONDS
 
 
 def _read_watchlist(path: Path) -> str:
@@ -148,7 +151,9 @@ class EmbeddedStack:
         self.objects_restore_seconds = 0.0
         self.objects_restore: threading.Thread | None = None
         # Ended executions' history, as the workflow's log group would hold it (then forgotten).
-        self.execution_logs = execution_logs.ExecutionLogs(options.data_dir / "log-groups")
+        self.execution_logs = execution_logs.ExecutionLogs(
+            options.data_dir / "log-groups", retain_seconds=options.execution_grace
+        )
         self._moto: Any = None
         self.item_store: item_store.ItemStore | None = None
         self.key_store: key_store.KeyStore | None = None
@@ -339,8 +344,9 @@ class EmbeddedStack:
         """Alerts go to SNS exactly as on AWS; locally a queue subscribed to the topic keeps them."""
         sqs, sns = clients.client("sqs"), clients.client("sns")
         # Nothing of `up` reads it (the UI and CLI read the alerts table); tests and the bench read it
-        # within seconds. Kept 15 minutes, not a subscriber's day: each message costs about 6 KB of
-        # the emulator's memory, and a day of alerts at a looped camera's rate was about 270 MB.
+        # within seconds. Kept 5 minutes, not a subscriber's day: each message costs about 6 KB of
+        # the emulator's memory (a day of a looped camera's alerts was about 270 MB), and messages
+        # that outlive the frames around them leave holes in the heap that it does not give back.
         url = sqs.create_queue(
             QueueName=ALERT_SINK_QUEUE, Attributes={"MessageRetentionPeriod": str(ALERT_SINK_RETENTION_S)}
         )["QueueUrl"]
